@@ -1,0 +1,13 @@
+/* dfsguard subcommands. Each lives in cli/cmd_<name>.c and is listed in main.c. */
+#ifndef DFS_CLI_H
+#define DFS_CLI_H
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *summary;
+};
+
+int cmd_version(int argc, char **argv);
+
+#endif
