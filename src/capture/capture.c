@@ -80,8 +80,12 @@ static void ipv4_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	size_t tot = cap_be16(p + 2);
 	if (tot < ihl)
 		return cap_report(c, "ipv4", "total_length", p + 2, "total length below header length");
-	if (tot > len)
-		return cap_report_short(c, "ipv4", "total_length", p + 2);
+	if (tot > len) {
+		if (!c->snap_truncated)
+			return cap_report(c, "ipv4", "total_length", p + 2,
+					  "total length beyond the end of the frame");
+		tot = len; /* cut by the snap length: dissect what is there */
+	}
 	uint8_t proto = p[9];
 	if (proto != CAP_IPPROTO_SCTP && proto != CAP_IPPROTO_TCP)
 		return;
@@ -109,8 +113,12 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	if (plen == 0)
 		return cap_report(c, "ipv6", "payload_length", p + 4,
 				  "payload length 0 (jumbogram) is not supported");
-	if (40 + plen > len)
-		return cap_report_short(c, "ipv6", "payload_length", p + 4);
+	if (40 + plen > len) {
+		if (!c->snap_truncated)
+			return cap_report(c, "ipv6", "payload_length", p + 4,
+					  "payload length beyond the end of the frame");
+		plen = len - 40; /* cut by the snap length: dissect what is there */
+	}
 	uint8_t nh = p[6];
 	const uint8_t *q = p + 40, *end = p + 40 + plen;
 	bool fragment = false;

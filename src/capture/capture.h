@@ -134,8 +134,9 @@ enum cap_out_link {
 	CAP_OUT_ETH_IPV4_SCTP = 2,
 };
 
-/* Largest M3UA message the writer takes: what fits one IPv4 packet with one DATA chunk. */
-#define CAP_WRITER_MAX_MSG (65535 - 20 - 12 - 16)
+/* Largest M3UA message the writer takes: what fits one IPv4 packet with one DATA chunk,
+ * padding included (M3UA lengths are multiples of 4). */
+#define CAP_WRITER_MAX_MSG ((65535 - 20 - 12 - 16) & ~3)
 
 struct cap_writer;
 struct cap_writer *cap_writer_open(const char *path, enum cap_out_link link, char *err,

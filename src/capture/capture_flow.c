@@ -53,9 +53,14 @@ struct cap_flow_ent *cap_flow_find(struct cap_flow_table *t, const struct cap_fl
 {
 	if (!t->ent)
 		return NULL;
+	/* consecutive packets usually belong to the same flow */
+	if (t->last < t->used && key_eq(&t->ent[t->last].key, key))
+		return &t->ent[t->last];
 	for (uint32_t i = t->bucket[key_hash(key) % t->nbucket]; i; i = t->ent[i - 1].hnext)
-		if (key_eq(&t->ent[i - 1].key, key))
+		if (key_eq(&t->ent[i - 1].key, key)) {
+			t->last = i - 1;
 			return &t->ent[i - 1];
+		}
 	return NULL;
 }
 

@@ -44,8 +44,20 @@ struct cap_flow_key {
 	uint16_t sport, dport;
 	uint16_t stream; /* SCTP stream; 0 for TCP */
 	uint8_t l4;      /* CAP_IPPROTO_TCP / CAP_IPPROTO_SCTP */
-	uint8_t kind;    /* SCTP: 0 DATA ordered, 1 DATA unordered, 2/3 I-DATA */
+	uint8_t kind;    /* enum cap_flow_kind */
+	uint32_t vtag;   /* SCTP TSN tracking: verification tag */
 };
+
+enum cap_flow_kind {
+	CAP_FLOW_TCP = 0,
+	CAP_FLOW_DATA = 1,         /* SCTP DATA fragments of an ordered message */
+	CAP_FLOW_DATA_U = 2,       /* ... unordered */
+	CAP_FLOW_IDATA = 3,        /* SCTP I-DATA fragments */
+	CAP_FLOW_IDATA_U = 4,
+	CAP_FLOW_SCTP_TSN = 5,     /* TSNs seen in one direction of an association */
+};
+
+#define CAP_TSN_WINDOW 256 /* TSNs remembered below the highest one seen */
 
 struct cap_flow_ent {
 	struct cap_flow_key key;
@@ -58,6 +70,7 @@ struct cap_flow_ent {
 	uint32_t seq;        /* TCP next sequence number / SCTP next TSN or FSN */
 	uint32_t mid;        /* SCTP I-DATA message identifier */
 	uint32_t ppid;       /* SCTP: of the first fragment */
+	uint64_t tsn_seen[CAP_TSN_WINDOW / 64]; /* bit i: TSN seq - i was seen */
 	size_t need;         /* TCP: length of the message being collected (0 = header incomplete) */
 	uint8_t *buf;
 	size_t len, cap;
@@ -69,6 +82,7 @@ struct cap_flow_table {
 	uint32_t nbucket;
 	uint32_t used;
 	uint32_t hand;            /* eviction cursor */
+	uint32_t last;            /* index of the entry found last */
 	size_t mem;               /* sum of buffer capacities */
 };
 

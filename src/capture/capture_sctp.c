@@ -133,12 +133,12 @@ enum cap_ulp cap_ulp_by_port(uint16_t port)
 	return CAP_ULP_NONE;
 }
 
-/* By PPID; when the PPID is 0 (unspecified) or not an IANA value (>= 2^16, e.g. written in
- * host byte order), by port, the lower one first, as tshark does. */
+/* By PPID, else by port, the lower one first, as tshark does (its dissectors for other
+ * PPIDs reject what is not theirs, and a PPID in host byte order is no PPID). */
 static enum cap_ulp ulp_classify(uint32_t ppid, uint16_t sport, uint16_t dport)
 {
 	enum cap_ulp u = cap_ulp_by_ppid(ppid);
-	if (u != CAP_ULP_NONE || (ppid != 0 && ppid < 0x10000))
+	if (u != CAP_ULP_NONE)
 		return u;
 	uint16_t lo = sport < dport ? sport : dport, hi = sport < dport ? dport : sport;
 	u = cap_ulp_by_port(lo);
@@ -258,7 +258,7 @@ static void sctp_data_chunk(struct cap_ctx *c, const uint8_t *q, size_t cl)
 	if ((fl & (SCTP_DATA_B | SCTP_DATA_E)) == (SCTP_DATA_B | SCTP_DATA_E))
 		return sctp_deliver(c, c->flow.ppid, q + 16, cl - 16, q + 16, false);
 	struct sctp_frag fr = {
-		.kind = (fl & SCTP_DATA_U) ? 1 : 0,
+		.kind = (fl & SCTP_DATA_U) ? CAP_FLOW_DATA_U : CAP_FLOW_DATA,
 		.first = fl & SCTP_DATA_B,
 		.last = fl & SCTP_DATA_E,
 		.seq = cap_be32(q + 4),
@@ -284,7 +284,7 @@ static void sctp_idata_chunk(struct cap_ctx *c, const uint8_t *q, size_t cl)
 	if ((fl & (SCTP_DATA_B | SCTP_DATA_E)) == (SCTP_DATA_B | SCTP_DATA_E))
 		return sctp_deliver(c, c->flow.ppid, q + 20, cl - 20, q + 20, false);
 	struct sctp_frag fr = {
-		.kind = (fl & SCTP_DATA_U) ? 3 : 2,
+		.kind = (fl & SCTP_DATA_U) ? CAP_FLOW_IDATA_U : CAP_FLOW_IDATA,
 		.first = first,
 		.last = fl & SCTP_DATA_E,
 		.seq = first ? 0 : cap_be32(q + 16),
@@ -296,6 +296,61 @@ static void sctp_idata_chunk(struct cap_ctx *c, const uint8_t *q, size_t cl)
 	sctp_fragment(c, &fr);
 }
 
+/* RFC 9260 6.2: a DATA chunk whose TSN was already seen in this direction of the association
+ * is a retransmission; tshark (TSN analysis on, its default) does not hand it to M3UA again,
+ * and neither does this reader. The last CAP_TSN_WINDOW TSNs below the highest are remembered;
+ * anything older counts as seen. Like tshark, no tracking when the verification tag is 0
+ * (hand-made captures often have tag 0 and TSN 0 in every packet). Returns true for a TSN
+ * not seen before. */
+static bool sctp_tsn_new(struct cap_ctx *c, uint32_t vtag, uint32_t tsn)
+{
+	struct cap_flow_key key;
+	bool evicted;
+	if (!vtag)
+		return true;
+	memset(&key, 0, sizeof(key));
+	key.sport = c->flow.sport;
+	key.dport = c->flow.dport;
+	key.l4 = CAP_IPPROTO_SCTP;
+	key.kind = CAP_FLOW_SCTP_TSN;
+	key.vtag = vtag;
+	struct cap_flow_ent *f = cap_flow_get(&c->d->flows, &key, &evicted);
+	if (!f)
+		return true; /* out of memory: no retransmission detection */
+	uint64_t *w = f->tsn_seen;
+	if (!f->seq_known) {
+		f->seq_known = true;
+		f->seq = tsn;
+		w[0] = 1;
+		return true;
+	}
+	int32_t d = (int32_t)(tsn - f->seq);
+	if (d > 0) { /* a new highest TSN: slide the window up by d */
+		if (d >= CAP_TSN_WINDOW) {
+			memset(f->tsn_seen, 0, sizeof(f->tsn_seen));
+		} else {
+			unsigned words = (unsigned)d / 64, bits = (unsigned)d % 64;
+			for (int i = CAP_TSN_WINDOW / 64 - 1; i >= 0; i--) {
+				uint64_t v = i >= (int)words ? w[i - words] << bits : 0;
+				if (bits && i > (int)words)
+					v |= w[i - words - 1] >> (64 - bits);
+				w[i] = v;
+			}
+		}
+		w[0] |= 1;
+		f->seq = tsn;
+		return true;
+	}
+	unsigned back = (unsigned)(-(int64_t)d);
+	if (back >= CAP_TSN_WINDOW)
+		return false;
+	uint64_t bit = (uint64_t)1 << (back % 64);
+	if (w[back / 64] & bit)
+		return false;
+	w[back / 64] |= bit;
+	return true;
+}
+
 /* RFC 9260 3: common header (ports, verification tag, checksum), then chunks padded to 4. */
 void cap_sctp_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 {
@@ -305,6 +360,7 @@ void cap_sctp_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	c->flow.dport = cap_be16(p + 2);
 	const uint8_t *q = p + 12;
 	size_t left = len - 12;
+	uint32_t vtag = cap_be32(p + 4);
 	while (left && !c->stop) {
 		if (left < 4)
 			return cap_report_short(c, "sctp", "chunk_header", q);
@@ -313,10 +369,14 @@ void cap_sctp_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 			return cap_report(c, "sctp", "chunk_length", q + 2, "chunk length below 4");
 		if (cl > left)
 			return cap_report_short(c, "sctp", "chunk_length", q + 2);
-		if (q[0] == SCTP_CHUNK_DATA)
+		if ((q[0] == SCTP_CHUNK_DATA || q[0] == SCTP_CHUNK_IDATA) && cl >= 8 &&
+		    !sctp_tsn_new(c, vtag, cap_be32(q + 4))) {
+			; /* retransmission */
+		} else if (q[0] == SCTP_CHUNK_DATA) {
 			sctp_data_chunk(c, q, cl);
-		else if (q[0] == SCTP_CHUNK_IDATA)
+		} else if (q[0] == SCTP_CHUNK_IDATA) {
 			sctp_idata_chunk(c, q, cl);
+		}
 		size_t adv = (cl + 3u) & ~3u;
 		if (adv >= left)
 			break;
