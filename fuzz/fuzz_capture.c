@@ -3,7 +3,8 @@
  * Input that starts with a pcap or pcapng magic number is read as a whole file through
  * fmemopen + libpcap (cap_reader_fopen). Anything else is fed to the frame dissector
  * directly, which reaches the protocol code without the fuzzer having to build a file:
- *   byte 0: link type selector (index into link_types[] below)
+ *   byte 0: link type selector (index into link_types[] below, low 7 bits); the high bit
+ *           says the frames were cut by the snap length (wire length > captured length)
  *   then frames, each a 2-byte big-endian length and that many bytes (the last one takes
  *   what is left). Frames are dissected by one dissector, so reassembly state carries over. */
 #include <stdint.h>
@@ -63,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	int lt = link_types[data[0] % (sizeof(link_types) / sizeof(link_types[0]))];
+	int lt = link_types[(data[0] & 0x7f) % (sizeof(link_types) / sizeof(link_types[0]))];
+	size_t snapped = data[0] & 0x80 ? 64 : 0;
 	struct cap_dissector *d = cap_dissector_new(lt, err, sizeof(err));
 	if (!d)
 		abort();
@@ -84,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!copy)
 			break;
 		memcpy(copy, data + pos, n);
-		cap_dissector_frame(d, ++frame, &ts, copy, n, n, on_unit, on_error, &sum);
+		cap_dissector_frame(d, ++frame, &ts, copy, n, n + snapped, on_unit, on_error, &sum);
 		free(copy);
 		pos += n;
 	}

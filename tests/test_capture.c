@@ -849,6 +849,118 @@ static void test_errors_go_on(void **state)
 				  sizeof(err)) < 0);
 }
 
+/* Every prefix of a valid frame, cut by the snap length or short on the wire, gives either the
+ * same units as the whole frame or fewer units and an error, never different bytes. */
+static void dissect_into(struct got *g, int dlt, const uint8_t *p, size_t caplen, size_t wirelen)
+{
+	char err[128];
+	struct cap_dissector *d = cap_dissector_new(dlt, err, sizeof(err));
+	assert_non_null(d);
+	struct timespec ts = {1, 2};
+	g->n = g->nerr = 0;
+	assert_int_equal(cap_dissector_frame(d, 1, &ts, p, caplen, wirelen, got_unit_cb, got_err_cb,
+					     g),
+			 0);
+	const struct cap_stats *st = cap_dissector_stats(d);
+	assert_int_equal(st->frames, 1);
+	assert_int_equal(st->units, g->n);
+	assert_int_equal(st->errors, g->nerr);
+	assert_int_equal(st->skipped, (g->n || g->nerr) ? 0 : 1);
+	cap_dissector_free(d);
+}
+
+static void test_truncation_points(void **state)
+{
+	struct env *e = *state;
+	static struct bytes a, b, chunks, sctp, ip, frames[5], m2ua, msu, seg;
+	static struct got whole;
+	int dlts[5];
+	m3ua_beat(&a, 13, 1);
+	m3ua_beat(&b, 4, 2);
+	/* 0: Ethernet/VLAN/IPv4/SCTP with two M3UA messages */
+	chunks.n = 0;
+	sctp_data(&chunks, 3, 1, 0, 0, 3, a.b, a.n);
+	sctp_data(&chunks, 3, 2, 0, 1, 3, b.b, b.n);
+	sctp_pkt(&sctp, 2905, 2905, 9, &chunks);
+	ipv4_pkt(&ip, 132, &sctp, 1, 0, 1);
+	eth_frame(&frames[0], 0x0800, 1, &ip);
+	dlts[0] = DLT_EN10MB;
+	/* 1: raw IPv6 with extension headers / SCTP / M2UA with one MSU */
+	mtp3_snm(&msu, 1, 2, 3);
+	m2ua.n = 0;
+	b_u32(&m2ua, 0x01000601);
+	b_u32(&m2ua, (uint32_t)(8 + ((4 + msu.n + 3) & ~3u)));
+	b_u16(&m2ua, 0x0300);
+	b_u16(&m2ua, (uint16_t)(4 + msu.n));
+	b_put(&m2ua, msu.b, msu.n);
+	b_pad4(&m2ua);
+	chunks.n = 0;
+	sctp_data(&chunks, 3, 1, 0, 0, 2, m2ua.b, m2ua.n);
+	sctp_pkt(&sctp, 2904, 2904, 9, &chunks);
+	ipv6_pkt(&frames[1], 132, &sctp, true);
+	dlts[1] = DLT_RAW;
+	/* 2: exported PDU */
+	exp_pdu(&frames[2], 12, "m3ua", &a);
+	dlts[2] = DLT_WIRESHARK_UPPER_PDU;
+	/* 3: SLL2 / IPv4 / TCP with two messages */
+	seg.n = 0;
+	b_put(&seg, a.b, a.n);
+	b_put(&seg, b.b, b.n);
+	static struct bytes t;
+	tcp_seg(&t, 2905, 1234, 1, T_ACK, seg.b, seg.n);
+	ipv4_pkt(&ip, 6, &t, 0, 0, 1);
+	wrap_link(&frames[3], DLT_LINUX_SLL2, &ip, false);
+	dlts[3] = DLT_LINUX_SLL2;
+	/* 4: MTP3 link type */
+	frames[4] = msu;
+	dlts[4] = DLT_MTP3;
+	const unsigned want_units[5] = {2, 1, 1, 2, 1};
+
+	for (int i = 0; i < 5; i++) {
+		const struct bytes *fr = &frames[i];
+		dissect_into(&whole, dlts[i], fr->b, fr->n, fr->n);
+		assert_int_equal(whole.nerr, 0);
+		assert_int_equal(whole.n, want_units[i]);
+		for (size_t k = 0; k < fr->n; k++) {
+			for (int snap = 0; snap < 2; snap++) {
+				/* a private copy of exactly k bytes, so ASan sees any overread */
+				uint8_t *cut = malloc(k ? k : 1);
+				assert_non_null(cut);
+				memcpy(cut, fr->b, k);
+				dissect_into(e->g, dlts[i], cut, k, snap ? fr->n : k);
+				free(cut);
+				struct got *g = e->g;
+				if (g->n < whole.n && g->nerr == 0)
+					fprintf(stderr, "frame kind %d cut at %zu/%zu (snap %d): %u units, "
+							"no error\n",
+						i, k, fr->n, snap, g->n);
+				assert_true(g->n == whole.n || g->nerr > 0);
+				assert_true(g->n <= whole.n);
+				/* without a length of its own (exported PDU, MTP3 link type) a short
+				 * frame is a short message: the decoder above will say so */
+				bool no_len = !snap && (dlts[i] == DLT_WIRESHARK_UPPER_PDU ||
+							dlts[i] == DLT_MTP3);
+				for (unsigned u = 0; u < g->n; u++) {
+					if (no_len)
+						assert_true(g->u[u].len > 0 &&
+							    g->u[u].len <= whole.u[u].len);
+					else if (g->u[u].len != whole.u[u].len)
+						fail_msg("kind %d cut %zu snap %d: unit %u of %zu bytes, "
+							 "not %zu", i, k, snap, u, g->u[u].len,
+							 whole.u[u].len);
+					assert_memory_equal(g->u[u].data, whole.u[u].data, g->u[u].len);
+				}
+				for (unsigned x = 0; x < g->nerr && x < 64; x++) {
+					if (g->e[x].offset > k)
+						fprintf(stderr, "kind %d cut %zu: %s.%s at %zu\n", i, k,
+							g->e[x].layer, g->e[x].field, g->e[x].offset);
+					assert_true(g->e[x].offset <= k);
+				}
+			}
+		}
+	}
+}
+
 /* a callback can stop the read; fopen-style reading from memory */
 static void test_stop_and_memory(void **state)
 {
@@ -1056,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_sctp_bundling_fragments),
 		cmocka_unit_test(test_tcp_reassembly),
 		cmocka_unit_test(test_errors_go_on),
+		cmocka_unit_test(test_truncation_points),
 		cmocka_unit_test(test_stop_and_memory),
 		cmocka_unit_test(test_shared_captures),
 		cmocka_unit_test(test_writer),

@@ -77,6 +77,8 @@ static void ipv4_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return cap_report(c, "ipv4", "ihl", p, "header length below 20 bytes");
+	if (ihl > len)
+		return cap_report_short(c, "ipv4", "options", p + 20);
 	size_t tot = cap_be16(p + 2);
 	if (tot < ihl)
 		return cap_report(c, "ipv4", "total_length", p + 2, "total length below header length");
@@ -85,6 +87,7 @@ static void ipv4_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 			return cap_report(c, "ipv4", "total_length", p + 2,
 					  "total length beyond the end of the frame");
 		tot = len; /* cut by the snap length: dissect what is there */
+		c->ip_truncated = true;
 	}
 	uint8_t proto = p[9];
 	if (proto != CAP_IPPROTO_SCTP && proto != CAP_IPPROTO_TCP)
@@ -118,6 +121,7 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 			return cap_report(c, "ipv6", "payload_length", p + 4,
 					  "payload length beyond the end of the frame");
 		plen = len - 40; /* cut by the snap length: dissect what is there */
+		c->ip_truncated = true;
 	}
 	uint8_t nh = p[6];
 	const uint8_t *q = p + 40, *end = p + 40 + plen;
@@ -386,6 +390,8 @@ static void exported_pdu_dissect(struct cap_ctx *c, const uint8_t *p, size_t len
 	}
 	if (!named)
 		return cap_report(c, "exported_pdu", "protocol", p, "no protocol name tag");
+	if (q == end || c->snap_truncated) /* no length of its own: the PDU must be whole */
+		return cap_report_short(c, "exported_pdu", "data", q);
 	if (ulp == CAP_ULP_NONE)
 		return cap_report(c, "exported_pdu", "protocol", name_at,
 				  "exported protocol is not supported (m3ua, mtp3, m2ua, m2pa are)");

@@ -93,6 +93,7 @@ struct cap_ctx {
 	struct timespec ts;
 	const uint8_t *start; /* frame start, for error offsets */
 	bool snap_truncated;  /* caplen < wirelen */
+	bool ip_truncated;    /* the IP packet is cut short by the snap length */
 	cap_unit_cb cb;
 	cap_error_cb ecb;
 	void *ud;

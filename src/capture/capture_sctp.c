@@ -383,4 +383,6 @@ void cap_sctp_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 		q += adv;
 		left -= adv;
 	}
+	if (c->ip_truncated && !c->stop) /* the chunks that would follow are not in the capture */
+		cap_report_short(c, "sctp", "chunk_header", p + len);
 }

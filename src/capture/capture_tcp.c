@@ -123,6 +123,19 @@ void cap_tcp_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	bool evicted = false;
 	cap_flow_key_from(&key, &c->flow, CAP_IPPROTO_TCP);
 	struct cap_flow_ent *f;
+	if (c->ip_truncated) {
+		/* the segment's end is not in the capture: what follows cannot be framed */
+		f = cap_flow_find(&c->d->flows, &key);
+		if (f) {
+			f->len = 0;
+			f->need = 0;
+			f->synced = false;
+			f->seq_known = false;
+			f->loss_reported = true;
+		}
+		return cap_report(c, "tcp", "payload", data,
+				  "segment cut by the capture's snap length: M3UA stream resynchronised");
+	}
 	if (!n && !(flags & TCP_SYN)) {
 		/* pure ACK / FIN / RST: only touch a flow that exists, never create one */
 		f = (flags & (TCP_FIN | TCP_RST)) ? cap_flow_find(&c->d->flows, &key) : NULL;
