@@ -779,13 +779,17 @@ static void test_errors_go_on(void **state)
 	static struct bytes v6f;
 	v6f.n = 0;
 	b_put(&v6f, v6.b, 40);
-	const uint8_t fh[8] = {132, 0, 0x00, 0x09, 0, 0, 0, 1};
+	const uint8_t fh[8] = {132, 0, 0x00, 0x01, 0, 0, 0, 1}; /* offset 0, more fragments */
 	b_put(&v6f, fh, 8);
 	b_put(&v6f, v6.b + 40, v6.n - 40);
 	v6f.b[5] = (uint8_t)(v6f.n - 40);
 	eth_frame(&bad, 0x86dd, 0, &v6f);
 	tp_put(&t, &bad);
 	tp_put(&t, good);                              /* 11: fine */
+	bad = *good;
+	bad.b[14 + 6] = 0x00;                          /* 12: a later fragment: no ports, */
+	bad.b[14 + 7] = 0xb9;                          /*     not reported */
+	tp_put(&t, &bad);
 	tp_close(&t);
 
 	struct got *g = e->g;
@@ -827,9 +831,9 @@ static void test_errors_go_on(void **state)
 	assert_int_equal(stat(e->path, &st), 0);
 	assert_int_equal(truncate(e->path, st.st_size - 20), 0);
 	assert_int_equal(got_read(g, e->path), -EIO);
-	assert_int_equal(g->n, 1);
+	assert_int_equal(g->n, 2);
 	assert_string_equal(g->e[g->nerr - 1].layer, "pcap");
-	assert_int_equal(g->e[g->nerr - 1].frame, 11);
+	assert_int_equal(g->e[g->nerr - 1].frame, 12);
 
 	/* not a capture; an unsupported link type; a missing file */
 	char err[256] = "";

@@ -69,6 +69,30 @@ void cap_report_short(struct cap_ctx *c, const char *layer, const char *field, c
 		   c->snap_truncated ? "truncated by the capture's snap length" : "truncated");
 }
 
+/* A first IP fragment (offset 0, more fragments) whose start shows signalling: TCP to or from
+ * the M3UA port, SCTP with a signalling port or a first DATA chunk with a signalling PPID.
+ * Only these are reported: later fragments have no ports, and fragments of other traffic are
+ * none of this reader's business. */
+static bool fragment_is_signalling(uint8_t proto, bool first, const uint8_t *p, size_t len)
+{
+	if (!first || len < 4)
+		return false;
+	uint16_t sp = cap_be16(p), dp = cap_be16(p + 2);
+	if (proto == CAP_IPPROTO_TCP)
+		return sp == CAP_PORT_M3UA || dp == CAP_PORT_M3UA;
+	if (cap_ulp_by_port(sp) != CAP_ULP_NONE || cap_ulp_by_port(dp) != CAP_ULP_NONE)
+		return true;
+	/* common header (12), then a DATA chunk: type 0 ... PPID at chunk offset 12 */
+	return len >= 28 && p[12] == 0 && cap_ulp_by_ppid(cap_be32(p + 24)) != CAP_ULP_NONE;
+}
+
+static void report_fragment(struct cap_ctx *c, const char *layer, const uint8_t *at)
+{
+	cap_report(c, layer, "fragment", at,
+		   "first IP fragment of a signalling packet: fragment reassembly is not "
+		   "supported, the packet is lost");
+}
+
 /* ---- IPv4 (RFC 791) ---------------------------------------------------- */
 static void ipv4_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 {
@@ -93,9 +117,11 @@ static void ipv4_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	if (proto != CAP_IPPROTO_SCTP && proto != CAP_IPPROTO_TCP)
 		return;
 	uint16_t frag = cap_be16(p + 6);
-	if (frag & 0x3fff) /* MF or a fragment offset */
-		return cap_report(c, "ipv4", "fragment", p + 6,
-				  "IP fragment: fragment reassembly is not supported");
+	if (frag & 0x3fff) { /* MF or a fragment offset */
+		if (fragment_is_signalling(proto, !(frag & 0x1fff), p + ihl, tot - ihl))
+			report_fragment(c, "ipv4", p + 6);
+		return;
+	}
 	c->flow.ip_version = 4;
 	memset(c->flow.src, 0, sizeof(c->flow.src));
 	memset(c->flow.dst, 0, sizeof(c->flow.dst));
@@ -113,9 +139,9 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	if (len < 40)
 		return cap_report_short(c, "ipv6", "header", p);
 	size_t plen = cap_be16(p + 4);
-	if (plen == 0)
+	if (plen == 0 && p[6] == 0) /* RFC 2675: the length is in a hop-by-hop option */
 		return cap_report(c, "ipv6", "payload_length", p + 4,
-				  "payload length 0 (jumbogram) is not supported");
+				  "jumbogram (payload length 0) is not supported");
 	if (40 + plen > len) {
 		if (!c->snap_truncated)
 			return cap_report(c, "ipv6", "payload_length", p + 4,
@@ -125,7 +151,7 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 	}
 	uint8_t nh = p[6];
 	const uint8_t *q = p + 40, *end = p + 40 + plen;
-	bool fragment = false;
+	bool fragment = false, first_fragment = false;
 	const uint8_t *frag_at = NULL;
 	/* walk the extension headers (RFC 8200 4.1) */
 	for (;;) {
@@ -151,6 +177,7 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 				return cap_report_short(c, "ipv6", "fragment_header", q);
 			if (cap_be16(q + 2) & 0xfff9) { /* offset or M flag */
 				fragment = true;
+				first_fragment = !(cap_be16(q + 2) & 0xfff8);
 				frag_at = q;
 			}
 			hl = 8;
@@ -166,9 +193,11 @@ static void ipv6_dissect(struct cap_ctx *c, const uint8_t *p, size_t len)
 upper:
 	if (nh != CAP_IPPROTO_SCTP && nh != CAP_IPPROTO_TCP)
 		return;
-	if (fragment)
-		return cap_report(c, "ipv6", "fragment", frag_at,
-				  "IP fragment: fragment reassembly is not supported");
+	if (fragment) {
+		if (fragment_is_signalling(nh, first_fragment, q, (size_t)(end - q)))
+			report_fragment(c, "ipv6", frag_at);
+		return;
+	}
 	c->flow.ip_version = 6;
 	memcpy(c->flow.src, p + 8, 16);
 	memcpy(c->flow.dst, p + 24, 16);
