@@ -534,12 +534,32 @@ static void test_sctp_bundling_fragments(void **state)
 	b_u32(&m2pa, 1);
 	sctp_data(&chunks, 3, 2, 0, 1, 5, m2pa.b, m2pa.n);
 	PUT_SCTP(3565, 3565, 99);
+	/* 11: M2UA DATA with interface identifier, Protocol Data 1 and Protocol Data 2 (TTC) */
+	static struct bytes m2ua;
+	m2ua.n = 0;
+	b_u32(&m2ua, 0x01000601);
+	b_u32(&m2ua, 0); /* length, below */
+	b_u32(&m2ua, 0x00010008);
+	b_u32(&m2ua, 7);
+	b_u16(&m2ua, 0x0300);
+	b_u16(&m2ua, (uint16_t)(4 + msu.n));
+	b_put(&m2ua, msu.b, msu.n);
+	b_pad4(&m2ua);
+	b_u16(&m2ua, 0x0301);
+	b_u16(&m2ua, (uint16_t)(4 + 1 + msu.n));
+	b_u8(&m2ua, 0x03);
+	b_put(&m2ua, msu.b, msu.n);
+	b_pad4(&m2ua);
+	m2ua.b[7] = (uint8_t)m2ua.n;
+	chunks.n = 0;
+	sctp_data(&chunks, 3, 1, 0, 0, 2, m2ua.b, m2ua.n);
+	PUT_SCTP(2904, 2904, 98);
 	tp_close(&t);
 
 	assert_int_equal(got_read(e->g, e->path), 0);
 	struct got *g = e->g;
 	assert_int_equal(g->nerr, 0);
-	assert_int_equal(g->n, 9);
+	assert_int_equal(g->n, 11);
 	/* frame 1: three units in wire order */
 	for (unsigned i = 0; i < 3; i++) {
 		assert_int_equal(g->u[i].frame, 1);
@@ -573,6 +593,14 @@ static void test_sctp_bundling_fragments(void **state)
 	assert_int_equal(g->u[8].tr, CAP_TR_SCTP_M2PA);
 	assert_int_equal(g->u[8].len, msu.n);
 	assert_memory_equal(g->u[8].data, msu.b, msu.n);
+	/* frame 11: both Protocol Data parameters, the TTC octet left out */
+	for (unsigned i = 9; i < 11; i++) {
+		assert_int_equal(g->u[i].frame, 11);
+		assert_int_equal(g->u[i].index, i - 9);
+		assert_int_equal(g->u[i].tr, CAP_TR_SCTP_M2UA);
+		assert_int_equal(g->u[i].len, msu.n);
+		assert_memory_equal(g->u[i].data, msu.b, msu.n);
+	}
 	assert_counts_match_tshark(e->path, g);
 
 	/* broken fragment sequences: reported, and the read goes on */
@@ -965,6 +993,99 @@ static void test_truncation_points(void **state)
 	}
 }
 
+/* pcapng, written by hand: section header, two interfaces (Ethernet with nanosecond time
+ * stamps, MTP3), enhanced packet blocks on both, a simple packet block */
+static void le32(struct bytes *x, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b_u8(x, (uint8_t)(v >> (8 * i)));
+}
+
+static void pcapng_block(struct bytes *out, uint32_t type, const struct bytes *body)
+{
+	le32(out, type);
+	le32(out, (uint32_t)(12 + body->n));
+	b_put(out, body->b, body->n);
+	le32(out, (uint32_t)(12 + body->n));
+}
+
+static void test_pcapng(void **state)
+{
+	struct env *e = *state;
+	static struct bytes file, body, msg, chunks, sctp, ip, frame, msu;
+	file.n = 0;
+	body.n = 0; /* SHB: byte-order magic, version 1.0, section length unknown */
+	le32(&body, 0x1a2b3c4d);
+	le32(&body, 0x00000001);
+	le32(&body, 0xffffffff);
+	le32(&body, 0xffffffff);
+	pcapng_block(&file, 0x0a0d0d0a, &body);
+	body.n = 0; /* IDB 0: Ethernet, if_tsresol 9 (nanoseconds) */
+	le32(&body, 1);
+	le32(&body, 0);
+	le32(&body, 0x00010009); /* option if_tsresol, length 1 */
+	le32(&body, 0x00000009);
+	le32(&body, 0);          /* opt_endofopt */
+	pcapng_block(&file, 1, &body);
+	m3ua_beat(&msg, 6, 9);
+	chunks.n = 0;
+	sctp_data(&chunks, 3, 1, 0, 0, 3, msg.b, msg.n);
+	sctp_pkt(&sctp, 2905, 2905, 0, &chunks);
+	ipv4_pkt(&ip, 132, &sctp, 0, 0, 1);
+	eth_frame(&frame, 0x0800, 0, &ip);
+	uint64_t ns = 1700000000123456789ull;
+	body.n = 0; /* EPB on interface 0 */
+	le32(&body, 0);
+	le32(&body, (uint32_t)(ns >> 32));
+	le32(&body, (uint32_t)ns);
+	le32(&body, (uint32_t)frame.n);
+	le32(&body, (uint32_t)frame.n);
+	b_put(&body, frame.b, frame.n);
+	b_pad4(&body);
+	pcapng_block(&file, 6, &body);
+	body.n = 0; /* SPB: no time stamp */
+	le32(&body, (uint32_t)frame.n);
+	b_put(&body, frame.b, frame.n);
+	b_pad4(&body);
+	pcapng_block(&file, 3, &body);
+	FILE *f = fopen(tpath(e, "hand.pcapng"), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
+	fclose(f);
+	assert_int_equal(got_read(e->g, e->path), 0);
+	assert_int_equal(e->g->nerr, 0);
+	assert_int_equal(e->g->n, 2);
+	assert_int_equal(e->g->u[0].tv_sec, 1700000000);
+	assert_int_equal(e->g->u[0].tv_nsec, 123456789);
+	assert_int_equal(e->g->u[1].frame, 2);
+	assert_memory_equal(e->g->u[1].data, msg.b, msg.n);
+	assert_counts_match_tshark(e->path, e->g);
+
+	/* a second interface of another link type: libpcap refuses it, the reader says so */
+	body.n = 0;
+	le32(&body, 141);
+	le32(&body, 0);
+	pcapng_block(&file, 1, &body);
+	mtp3_snm(&msu, 1, 2, 3);
+	body.n = 0;
+	le32(&body, 1);
+	le32(&body, 0);
+	le32(&body, 0);
+	le32(&body, (uint32_t)msu.n);
+	le32(&body, (uint32_t)msu.n);
+	b_put(&body, msu.b, msu.n);
+	b_pad4(&body);
+	pcapng_block(&file, 6, &body);
+	f = fopen(e->path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
+	fclose(f);
+	assert_int_equal(got_read(e->g, e->path), -EIO);
+	assert_int_equal(e->g->n, 2);
+	assert_string_equal(e->g->e[0].layer, "pcap");
+	assert_int_equal(e->g->e[0].frame, 3);
+}
+
 /* a callback can stop the read; fopen-style reading from memory */
 static void test_stop_and_memory(void **state)
 {
@@ -1173,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_reassembly),
 		cmocka_unit_test(test_errors_go_on),
 		cmocka_unit_test(test_truncation_points),
+		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_stop_and_memory),
 		cmocka_unit_test(test_shared_captures),
 		cmocka_unit_test(test_writer),
