@@ -353,6 +353,30 @@ static inline bool have_tshark(void)
 	return system("command -v tshark >/dev/null 2>&1") == 0;
 }
 
+/* popen("tshark -n -r PATH ARGS 2>/dev/null") */
+static inline FILE *tshark_popen(const char *path, const char *args)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "tshark -n -r '%s' %s 2>/dev/null", path, args);
+	return popen(cmd, "r");
+}
+
+/* Lines tshark prints for PATH with ARGS (the first few echoed to stderr when loud), or -1. */
+static inline int tshark_lines(const char *path, const char *args, bool loud)
+{
+	FILE *f = tshark_popen(path, args);
+	if (!f)
+		return -1;
+	char line[4096];
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (loud && n < 5)
+			fprintf(stderr, "tshark: %s", line);
+		n++;
+	}
+	return pclose(f) == 0 ? n : -1;
+}
+
 static inline unsigned count_list(const char *s)
 {
 	if (!*s || *s == '\n' || *s == '\t')
@@ -367,12 +391,8 @@ static inline unsigned count_list(const char *s)
  * returns the number of frames, or -1 when tshark could not run. */
 static inline int tshark_unit_counts(const char *path, unsigned *counts, unsigned maxf)
 {
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -n -r '%s' -T fields -e frame.number -e m3ua.version "
-		 "-e mtp3.service_indicator -E occurrence=a 2>/dev/null",
-		 path);
-	FILE *f = popen(cmd, "r");
+	FILE *f = tshark_popen(path, "-T fields -e frame.number -e m3ua.version "
+				     "-e mtp3.service_indicator -E occurrence=a");
 	if (!f)
 		return -1;
 	char line[4096];
@@ -395,21 +415,7 @@ static inline int tshark_unit_counts(const char *path, unsigned *counts, unsigne
 /* The lines tshark prints for malformed packets or expert errors (0 = clean). */
 static inline int tshark_complaints(const char *path)
 {
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -n -r '%s' -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null",
-		 path);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	char line[4096];
-	int n = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (n < 5)
-			fprintf(stderr, "tshark complains: %s", line);
-		n++;
-	}
-	return pclose(f) == 0 ? n : -1;
+	return tshark_lines(path, "-Y '_ws.malformed || _ws.expert.severity >= error'", true);
 }
 
 #endif
