@@ -422,6 +422,32 @@ static void test_mtp3_and_exported_pdu(void **state)
 	assert_memory_equal(e->g->u[2].data, msu.b, msu.n);
 	assert_counts_match_tshark(e->path, e->g);
 
+	/* exported PDUs as Wireshark's own text2pcap writes them (pcapng) */
+	if (system("command -v text2pcap >/dev/null 2>&1") == 0) {
+		const char *protos[] = {"m3ua", "mtp3"};
+		const struct bytes *pdus[] = {&m3ua, &msu};
+		for (int i = 0; i < 2; i++) {
+			FILE *f = fopen(tpath(e, "t2p.txt"), "w");
+			assert_non_null(f);
+			fprintf(f, "000000");
+			for (size_t k = 0; k < pdus[i]->n; k++)
+				fprintf(f, " %02x", pdus[i]->b[k]);
+			fprintf(f, "\n");
+			fclose(f);
+			char cmd[512], out[160];
+			snprintf(out, sizeof(out), "%s/t2p.pcapng", e->dir);
+			snprintf(cmd, sizeof(cmd), "text2pcap -q -P %s '%s' '%s' 2>/dev/null", protos[i],
+				 e->path, out);
+			assert_int_equal(system(cmd), 0);
+			assert_int_equal(got_read(e->g, out), 0);
+			assert_int_equal(e->g->nerr, 0);
+			assert_int_equal(e->g->n, 1);
+			assert_int_equal(e->g->u[0].proto, i ? CAP_MTP3 : CAP_M3UA);
+			assert_int_equal(e->g->u[0].len, pdus[i]->n);
+			assert_memory_equal(e->g->u[0].data, pdus[i]->b, pdus[i]->n);
+		}
+	}
+
 	/* by dissector table (sctp.ppi = 3), an unsupported protocol, a missing name */
 	assert_int_equal(tp_open(&t, tpath(e, "exported2.pcap"), DLT_WIRESHARK_UPPER_PDU), 0);
 	frame.n = 0;
