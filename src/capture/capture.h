@@ -112,9 +112,10 @@ struct cap_reader *cap_reader_open(const char *path, char *err, size_t errsz);
  * when opening fails. */
 struct cap_reader *cap_reader_fopen(FILE *fp, char *err, size_t errsz);
 int cap_reader_linktype(const struct cap_reader *r);
-/* Read to the end. Returns 0 at the end of the file, 1 when a callback stopped the read,
- * or -EIO when the file is damaged part way (err says why; the units before it were
- * delivered). */
+/* Read to the end. Returns 0 at the end of the file, 1 when a callback stopped the read
+ * (calling it again goes on with the next frame), or -EIO when the file is damaged or cut
+ * off part way: the units before were delivered, the error callback gets one error (layer
+ * "pcap", frame = the record that could not be read) and err says what libpcap found. */
 int cap_reader_run(struct cap_reader *r, cap_unit_cb cb, cap_error_cb ecb, void *ud, char *err,
 		   size_t errsz);
 const struct cap_stats *cap_reader_stats(const struct cap_reader *r);
