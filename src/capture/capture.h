@@ -113,7 +113,8 @@ struct cap_reader *cap_reader_open(const char *path, char *err, size_t errsz);
 struct cap_reader *cap_reader_fopen(FILE *fp, char *err, size_t errsz);
 int cap_reader_linktype(const struct cap_reader *r);
 /* Read to the end. Returns 0 at the end of the file, 1 when a callback stopped the read
- * (calling it again goes on with the next frame), or -EIO when the file is damaged or cut
+ * (calling it again goes on with the next frame; the rest of the frame it stopped in is not
+ * delivered), or -EIO when the file is damaged or cut
  * off part way: the units before were delivered, the error callback gets one error (layer
  * "pcap", frame = the record that could not be read) and err says what libpcap found. */
 int cap_reader_run(struct cap_reader *r, cap_unit_cb cb, cap_error_cb ecb, void *ud, char *err,
