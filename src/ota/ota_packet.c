@@ -521,9 +521,8 @@ int ota_cmd_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_pkt
 	c->chk.len = c->chk_len;
 	c->data.p = p + OTA_CMD_HDR_LEN + c->chk_len;
 	c->data.len = len - OTA_CMD_HDR_LEN - c->chk_len;
-	if (c->pcntr > c->data.len)
-		return dfs_err_set(e, "ota", "PCNTR", base + 15, "more padding than data");
-	c->has_plain = true;
+	/* more padding than data: structurally fine, the receiver reports it (after RC/CC) */
+	c->has_plain = c->pcntr <= c->data.len;
 	return 0;
 }
 
@@ -553,8 +552,8 @@ static int open_secured(const struct sec_plan *pl, const struct ota_keyset *ks, 
 	}
 	size_t pcntr = buf[OTA_CNTR_LEN];
 	size_t rest = secured->len - nfields - chk_len;
-	if (pcntr > rest || (pl->cipher_alg != OTA_ALG_NONE && pcntr >= pl->block))
-		return pl->cipher_alg != OTA_ALG_NONE ? OTA_ST_CIPHER_ERROR : OTA_ST_SECURITY_ERROR;
+	/* The RC/CC covers data and padding whatever PCNTR says, so it is checked first: a changed
+	 * byte anywhere reads as RC/CC failed, not as a padding error. */
 	if (pl->chk_alg != OTA_ALG_NONE) {
 		uint8_t want[OTA_CHK_MAX];
 		struct seg s[4] = {{prefix, prefix_len},
@@ -567,6 +566,8 @@ static int open_secured(const struct sec_plan *pl, const struct ota_keyset *ks, 
 		if (CRYPTO_memcmp(want, buf + nfields, chk_len))
 			return OTA_ST_RC_CC_DS_FAILED;
 	}
+	if (pcntr > rest || (pl->cipher_alg != OTA_ALG_NONE && pcntr >= pl->block))
+		return pl->cipher_alg != OTA_ALG_NONE ? OTA_ST_CIPHER_ERROR : OTA_ST_SECURITY_ERROR;
 	*pad_out = pcntr;
 	return OTA_ST_OK;
 }
