@@ -8,7 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -307,6 +310,27 @@ static void test_key_files(void **state)
 	assert_false(ota_iccid_valid("894900000000000001x"));
 }
 
+/* A process holding keys leaves no core dump and cannot be attached by peers. */
+static void test_harden_process(void **state)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		if (ota_harden_process())
+			_exit(1);
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(2);
+		if (getrlimit(RLIMIT_CORE, &rl) || rl.rlim_cur != 0 || rl.rlim_max != 0)
+			_exit(3);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/dfsg-ota-ks-XXXXXX");
@@ -332,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_list_never_prints_keys),
 		cmocka_unit_test(test_pkcs11_softhsm),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_harden_process),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "ota_packet.h"
+#include "sigmsg.h"
 #include "ota_test_util.h"
 
 static const char *kat_md;
@@ -409,6 +410,27 @@ static void test_spi_and_tar(void **state)
 	assert_int_equal(ota_kic_alg(0x1d, OTA_ALG_NONE), OTA_ALG_NONE); /* DES-ECB: refused */
 }
 
+/* The 16-byte header alone, as the first SMS segment of a long packet carries it. */
+static void test_header_only(void **state)
+{
+	uint8_t pkt[128];
+	struct ota_cmd_hdr h;
+	struct dfs_err e = {0};
+	size_t n = t_hex(cmd_kats[0].packet, pkt, sizeof(pkt));
+	assert_int_equal(ota_cmd_hdr_decode(pkt, 16, 0, &h, &e), 0);
+	assert_int_equal(h.cpl, n - 2);
+	assert_int_equal(h.tar, 0xb00011);
+	assert_int_equal(h.spi[0], 0x06);
+	assert_int_equal(h.kic, 0x22);
+	for (size_t cut = 0; cut < 16; cut++) {
+		assert_int_equal(ota_cmd_hdr_decode(pkt, cut, 7, &h, &e), -EBADMSG);
+		assert_int_equal(e.offset, 7 + cut);
+	}
+	pkt[2] = 0x0c; /* CHL below 13 */
+	assert_int_equal(ota_cmd_hdr_decode(pkt, n, 0, &h, &e), -EBADMSG);
+	assert_string_equal(e.field, "CHL");
+}
+
 static int setup(void **state)
 {
 	char path[512];
@@ -436,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_key_and_reserved),
 		cmocka_unit_test(test_crc_check_values),
 		cmocka_unit_test(test_spi_and_tar),
+		cmocka_unit_test(test_header_only),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

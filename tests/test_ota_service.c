@@ -552,6 +552,33 @@ static void test_wallet_tlv(void **state)
 	assert_string_equal(b.text, "Limit reached");
 }
 
+/* A wallet transaction in JSON: the PIN is never there, even from an unciphered packet. */
+static void test_json_redacts_pin(void **state)
+{
+	struct ota_wallet_txn t = {.version = 1, .op = 1, .pin = "97531", .amount = 5, .currency = "TZS",
+				   .recipient = "255700000003", .ref = {7}, .ref_len = 1};
+	struct ota_keyset ks;
+	uint8_t data[128], pkt[256];
+	char js[2048];
+	struct json_writer j;
+	t_kat_aes(&ks);
+	struct dfs_wbuf dw = dfs_wbuf_init(data, sizeof(data));
+	assert_int_equal(ota_wallet_txn_encode(&dw, &t), 0);
+	struct ota_cmd_params p = {.spi = {0x12, 0x01}, .kic = 0x22, .kid = 0x22, .tar = OTA_TAR_WALLET,
+				   .data = data, .data_len = dw.len};
+	struct dfs_wbuf w = dfs_wbuf_init(pkt, sizeof(pkt));
+	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, 0), 0);
+	struct ota_cmd_pkt c;
+	assert_int_equal(ota_cmd_decode(pkt, w.len, 0, &c, NULL), 0);
+	json_init(&j, js, sizeof(js));
+	ota_cmd_pkt_json(&j, &c);
+	assert_true(json_ok(&j));
+	assert_non_null(strstr(js, "\"pin\":\"redacted\""));
+	assert_non_null(strstr(js, "\"recipient\":\"255700000003\""));
+	assert_null(strstr(js, "97531"));
+	assert_null(strstr(js, "3937353331")); /* nor its hex */
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/dfsg-ota-svc-XXXXXX");
@@ -579,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_rx_counter_db),
 		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_wallet_tlv),
+		cmocka_unit_test(test_json_redacts_pin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

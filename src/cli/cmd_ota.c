@@ -18,6 +18,7 @@
 #include "ota_packet.h"
 #include "ota_service.h"
 #include "ota_transport.h"
+#include "ota_wallet.h"
 
 struct ota_opts {
 	const char *spi, *kic, *kid, *tar, *cntr, *data, *packet, *por;
@@ -500,11 +501,11 @@ static int verify_command(struct ota_opts *o, const uint8_t *in, size_t n, bool 
 	if (st == OTA_ST_OK) {
 		json_kv_uint(&j, "cntr", ota_cntr_get(op.cntr));
 		json_kv_uint(&j, "pcntr", op.pcntr);
-		json_kv_hex(&j, "data", op.data, op.data_len);
+		ota_app_data_json(&j, "data", op.data, op.data_len);
 	}
 	json_obj_end(&j);
-	if (o->json)
-		puts(jb);
+	if (o->json || (st == OTA_ST_OK && strstr(jb, "\"wallet\"")))
+		puts(jb); /* a wallet transaction is only shown with its PIN redacted */
 	else if (st == OTA_ST_OK)
 		print_hex(stdout, op.data, op.data_len);
 	else

@@ -10,6 +10,9 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "ota_wallet.h"
+#include "sigmsg.h"
+
 const struct value_string ota_status_names[] = {
 	{OTA_ST_OK, "PoR OK"},
 	{OTA_ST_RC_CC_DS_FAILED, "RC/CC/DS failed"},
@@ -526,6 +529,28 @@ int ota_cmd_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_pkt
 	return 0;
 }
 
+int ota_cmd_hdr_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_hdr *h,
+		       struct dfs_err *e)
+{
+	static const char *const names[] = {"CPL", "CPL", "CHL", "SPI", "SPI", "KIc", "KID", "TAR", "TAR",
+					    "TAR", "CNTR", "CNTR", "CNTR", "CNTR", "CNTR", "PCNTR"};
+	memset(h, 0, sizeof(*h));
+	if (len < OTA_CMD_HDR_LEN)
+		return dfs_err_set(e, "ota", names[len], base + len, "truncated");
+	h->cpl = (uint16_t)((p[0] << 8) | p[1]);
+	h->chl = p[2];
+	if (h->chl < 13 || (size_t)h->chl + 1 > h->cpl)
+		return dfs_err_set(e, "ota", "CHL", base + 2, "inconsistent with CPL");
+	h->spi[0] = p[3];
+	h->spi[1] = p[4];
+	h->kic = p[5];
+	h->kid = p[6];
+	h->tar = get_tar(p + 7);
+	memcpy(h->cntr, p + 10, OTA_CNTR_LEN);
+	h->pcntr = p[15];
+	return 0;
+}
+
 /* Map a plan_security() failure to the PoR status a receiving entity reports. */
 static int plan_status(int rc) { return rc == -ENOSPC ? rc : OTA_ST_SECURITY_ERROR; }
 
@@ -805,7 +830,7 @@ void ota_cmd_pkt_json(struct json_writer *j, const struct ota_cmd_pkt *c)
 		json_kv_uint(j, "cntr", ota_cntr_get(c->cntr));
 		json_kv_uint(j, "pcntr", c->pcntr);
 		json_kv_hex(j, "chk", c->chk.p, c->chk.len);
-		json_kv_hex(j, "data", c->data.p, c->data.len - c->pcntr);
+		ota_app_data_json(j, "data", c->data.p, c->data.len - c->pcntr);
 	} else {
 		json_kv_hex(j, "ciphertext", c->secured.p, c->secured.len);
 	}

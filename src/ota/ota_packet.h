@@ -152,6 +152,13 @@ struct ota_cmd_pkt {
 int ota_cmd_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_pkt *c,
 		   struct dfs_err *e);
 
+/* Only the header (CPL..PCNTR, 16 bytes) of a command packet that may continue in further SMS
+ * segments: what the SMS codec and FW-SIMJACKER need (SPI, KIc, KID, TAR). CNTR/PCNTR read as
+ * they are on the wire (ciphertext when SPI b3 is set). struct ota_cmd_hdr is in sigmsg.h. */
+struct ota_cmd_hdr;
+int ota_cmd_hdr_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_hdr *h,
+		       struct dfs_err *e);
+
 /* A command packet after deciphering and checking. */
 struct ota_cmd_open {
 	uint8_t cntr[OTA_CNTR_LEN];

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <sodium.h>
+
 const struct value_string ota_wallet_result_names[] = {
 	{OTA_WR_DONE, "done"},         {OTA_WR_REFUSED, "refused"},    {OTA_WR_BAD_PIN, "wrong PIN"},
 	{OTA_WR_LIMIT, "limit"},       {OTA_WR_FUNDS, "insufficient funds"},
@@ -176,7 +178,7 @@ int ota_wallet_txn_decode(const uint8_t *p, size_t len, size_t base, struct ota_
 	if (!rc && !txn_valid(t))
 		rc = dfs_err_set(e, "wallet", "transaction", base, "missing or invalid field");
 	if (rc)
-		memset(t, 0, sizeof(*t)); /* no PIN left behind in a rejected struct */
+		sodium_memzero(t, sizeof(*t)); /* no PIN left behind in a rejected struct */
 	return rc;
 }
 
@@ -222,4 +224,24 @@ int ota_wallet_answer_decode(const uint8_t *p, size_t len, size_t base, struct o
 	if (!rc && a->result == 0xff)
 		rc = dfs_err_set(e, "wallet", "result", base, "missing");
 	return rc;
+}
+
+void ota_app_data_json(struct json_writer *j, const char *key, const uint8_t *p, size_t n)
+{
+	struct ota_wallet_txn t;
+	if (ota_wallet_txn_decode(p, n, 0, &t, NULL)) {
+		json_kv_hex(j, key, p, n);
+		return;
+	}
+	json_key(j, "wallet");
+	json_obj_begin(j);
+	json_kv_uint(j, "version", t.version);
+	json_kv_uint(j, "op", t.op);
+	json_kv_str(j, "pin", "redacted");
+	json_kv_uint(j, "amount", t.amount);
+	json_kv_str(j, "currency", t.currency);
+	json_kv_str(j, "recipient", t.recipient);
+	json_kv_hex(j, "reference", t.ref, t.ref_len);
+	json_obj_end(j);
+	sodium_memzero(&t, sizeof(t));
 }

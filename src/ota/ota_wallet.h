@@ -26,6 +26,7 @@
 
 #include "dfs_buf.h"
 #include "dfs_err.h"
+#include "json_writer.h"
 #include "value_string.h"
 
 #define OTA_TAR_WALLET 0x574c54 /* "WLT": default TAR of the wallet applet */
@@ -70,5 +71,9 @@ int ota_wallet_txn_decode(const uint8_t *p, size_t len, size_t base, struct ota_
 int ota_wallet_answer_encode(struct dfs_wbuf *w, const struct ota_wallet_answer *a);
 int ota_wallet_answer_decode(const uint8_t *p, size_t len, size_t base, struct ota_wallet_answer *a,
 			     struct dfs_err *e);
+
+/* JSON for command data: when it is a wallet transaction, its fields with the PIN redacted
+ * ("wallet": {...}); otherwise the bytes in hex under key. A PIN never reaches JSON. */
+void ota_app_data_json(struct json_writer *j, const char *key, const uint8_t *p, size_t n);
 
 #endif
