@@ -376,6 +376,34 @@ static void test_wrong_key_and_reserved(void **state)
 	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, 0), -ENOSPC);
 }
 
+/* 3DES with repeated key halves is single DES: refused like DES unless allowed. */
+static void test_degenerate_3des(void **state)
+{
+	struct ota_keyset ks;
+	uint8_t pkt[128];
+	struct ota_cmd_params p = {.spi = {0x06, 0x00}, .kic = 0x15, .kid = 0x15, .tar = 1,
+				   .data = (const uint8_t *)"\x00", .data_len = 1};
+	t_kat_3des(&ks);
+	memcpy(ks.kic.k + 8, ks.kic.k, 8);
+	struct dfs_wbuf w = dfs_wbuf_init(pkt, sizeof(pkt));
+	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, 0), -EPERM);
+	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, OTA_F_ALLOW_DES), 0);
+	struct ota_cmd_pkt c;
+	struct ota_cmd_open o;
+	uint8_t buf[128];
+	assert_int_equal(ota_cmd_decode(pkt, w.len, 0, &c, NULL), 0);
+	assert_int_equal(ota_cmd_unprotect(&c, &ks, NULL, 0, 0, buf, sizeof(buf), &o), OTA_ST_SECURITY_ERROR);
+	assert_int_equal(ota_cmd_unprotect(&c, &ks, NULL, 0, OTA_F_ALLOW_DES, buf, sizeof(buf), &o), OTA_ST_OK);
+	/* three-key with K2 = K3 */
+	t_key(&ks.kid, OTA_ALG_3DES3, "010203040506070811111111111111111111111111111111");
+	p.spi[0] = 0x02;
+	p.kid = 0x19;
+	w = dfs_wbuf_init(pkt, sizeof(pkt));
+	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, 0), -EPERM);
+	ks.kid.k[23] ^= 1;
+	assert_int_equal(ota_cmd_encode(&w, &p, &ks, NULL, 0, 0), 0);
+}
+
 static void test_crc_check_values(void **state)
 {
 	/* standard check values over "123456789": CRC-16/X-25 0x906e, CRC-32 0xcbf43926 */
@@ -456,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_wrong_key_and_reserved),
+		cmocka_unit_test(test_degenerate_3des),
 		cmocka_unit_test(test_crc_check_values),
 		cmocka_unit_test(test_spi_and_tar),
 		cmocka_unit_test(test_header_only),

@@ -364,6 +364,18 @@ struct sec_plan {
 	size_t block;            /* padding multiple: 1 when not ciphered */
 };
 
+/* 3DES whose key halves repeat (K1 = K2, or K2 = K3) is single DES in disguise. */
+static bool des_degenerate(enum ota_alg alg, const struct ota_key *k)
+{
+	if (alg == OTA_ALG_DES)
+		return true;
+	if (alg == OTA_ALG_3DES2)
+		return !CRYPTO_memcmp(k->k, k->k + 8, 8);
+	if (alg == OTA_ALG_3DES3)
+		return !CRYPTO_memcmp(k->k, k->k + 8, 8) || !CRYPTO_memcmp(k->k + 8, k->k + 16, 8);
+	return false;
+}
+
 /* Resolve which algorithms a secured packet uses. kind/cipher from the SPI; kid_kind is the
  * checksum kind the KID byte was coded for (the command's SPI b2b1: a PoR may ask for another).
  * Returns 0, -EPERM (DES not allowed), -ENOTSUP (DS, proprietary), -EINVAL (no usable key). */
@@ -389,10 +401,10 @@ static int plan_security(struct sec_plan *pl, enum ota_chk_kind kind, bool ciphe
 			if (pl->chk_alg == OTA_ALG_NONE || pl->chk_alg == OTA_ALG_CRC16 ||
 			    pl->chk_alg == OTA_ALG_CRC32)
 				return -ENOTSUP;
-			if (pl->chk_alg == OTA_ALG_DES && !(flags & OTA_F_ALLOW_DES))
-				return -EPERM;
 			if (!ks || !ota_alg_key_len_ok(pl->chk_alg, ks->kid.len))
-				return -EINVAL;
+				return pl->chk_alg == OTA_ALG_DES && !(flags & OTA_F_ALLOW_DES) ? -EPERM : -EINVAL;
+			if (des_degenerate(pl->chk_alg, &ks->kid) && !(flags & OTA_F_ALLOW_DES))
+				return -EPERM;
 		}
 		pl->chk_len = chk_len_of(pl->chk_alg);
 	}
@@ -401,10 +413,10 @@ static int plan_security(struct sec_plan *pl, enum ota_chk_kind kind, bool ciphe
 		if (pl->cipher_alg == OTA_ALG_NONE || pl->cipher_alg == OTA_ALG_CRC16 ||
 		    pl->cipher_alg == OTA_ALG_CRC32)
 			return -ENOTSUP;
-		if (pl->cipher_alg == OTA_ALG_DES && !(flags & OTA_F_ALLOW_DES))
-			return -EPERM;
 		if (!ks || !ota_alg_key_len_ok(pl->cipher_alg, ks->kic.len))
-			return -EINVAL;
+			return pl->cipher_alg == OTA_ALG_DES && !(flags & OTA_F_ALLOW_DES) ? -EPERM : -EINVAL;
+		if (des_degenerate(pl->cipher_alg, &ks->kic) && !(flags & OTA_F_ALLOW_DES))
+			return -EPERM;
 		pl->block = alg_block(pl->cipher_alg);
 	}
 	return 0;
