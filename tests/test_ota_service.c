@@ -167,6 +167,26 @@ static void test_min_security(void **state)
 	assert_false(ota_security_sufficient(&s, &money));
 }
 
+static void test_tar_policy_parse(void **state)
+{
+	struct ota_tar_policy p;
+	assert_int_equal(ota_tar_policy_parse("574c54:cc+cipher+counter+gap=100", &p), 0);
+	assert_int_equal(p.tar, 0x574c54);
+	assert_int_equal(p.min_chk, OTA_CHK_CC);
+	assert_true(p.need_cipher);
+	assert_int_equal(p.min_cntr, OTA_CNTR_HIGHER);
+	assert_int_equal(p.max_gap, 100);
+	assert_int_equal(ota_tar_policy_parse("B00011:", &p), 0);
+	assert_int_equal(p.tar, 0xb00011);
+	assert_int_equal(p.min_chk, OTA_CHK_NONE);
+	assert_int_equal(ota_tar_policy_parse("b00011:rc+next", &p), 0);
+	assert_int_equal(p.min_cntr, OTA_CNTR_NEXT);
+	const char *bad[] = {"", "b00011", "b0001:cc", "g00011:cc", "b00011:cc+", "b00011:xx", "b00011:gap=0",
+			     "b00011:gap=1x", "b00011:cc++cipher"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ota_tar_policy_parse(bad[i], &p), -EINVAL);
+}
+
 /* The operator side: keystore + counters on disk. */
 struct env {
 	struct ota_keystore *ks;
@@ -601,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_card_status_codes),
 		cmocka_unit_test(test_counter_rules),
 		cmocka_unit_test(test_min_security),
+		cmocka_unit_test(test_tar_policy_parse),
 		cmocka_unit_test(test_gw_e2e_transfer),
 		cmocka_unit_test(test_counter_persisted_before_send),
 		cmocka_unit_test(test_rx_counter_db),

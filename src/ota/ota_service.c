@@ -2,6 +2,7 @@
 #include "ota_service.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -32,6 +33,47 @@ bool ota_security_sufficient(const struct ota_spi *s, const struct ota_tar_polic
 	if (p->need_cipher && !s->cipher)
 		return false;
 	return cntr_rank(s->cntr) >= cntr_rank(p->min_cntr);
+}
+
+int ota_tar_policy_parse(const char *spec, struct ota_tar_policy *p)
+{
+	char *end;
+	const char *c = spec;
+	memset(p, 0, sizeof(*p));
+	if (strlen(spec) < 6 || spec[6] != ':')
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		if (!strchr("0123456789abcdefABCDEF", spec[i]))
+			return -EINVAL;
+	p->tar = (uint32_t)strtoul(spec, NULL, 16) & 0xffffff; /* stops at ':' */
+	c = spec + 7;
+	while (*c) {
+		size_t n = strcspn(c, "+");
+		if (n == 2 && !strncmp(c, "rc", 2) && p->min_chk < OTA_CHK_RC)
+			p->min_chk = OTA_CHK_RC;
+		else if (n == 2 && !strncmp(c, "cc", 2))
+			p->min_chk = OTA_CHK_CC;
+		else if (n == 6 && !strncmp(c, "cipher", 6))
+			p->need_cipher = true;
+		else if (n == 7 && !strncmp(c, "nocheck", 7) && p->min_cntr < OTA_CNTR_NO_CHECK)
+			p->min_cntr = OTA_CNTR_NO_CHECK;
+		else if (n == 7 && !strncmp(c, "counter", 7) && p->min_cntr < OTA_CNTR_HIGHER)
+			p->min_cntr = OTA_CNTR_HIGHER;
+		else if (n == 4 && !strncmp(c, "next", 4))
+			p->min_cntr = OTA_CNTR_NEXT;
+		else if (n > 4 && !strncmp(c, "gap=", 4)) {
+			unsigned long long g = strtoull(c + 4, &end, 10);
+			if (end != c + n || !g || g > OTA_CNTR_MAXVAL)
+				return -EINVAL;
+			p->max_gap = g;
+		} else {
+			return -EINVAL;
+		}
+		c += n;
+		if (*c == '+' && !*++c)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 const struct ota_tar_policy *ota_tar_lookup(const struct ota_receiver *r, uint32_t tar)

@@ -34,6 +34,10 @@ struct ota_tar_policy {
 	ota_app_fn app;
 	void *app_ud;
 };
+/* Parse "TAR:REQ+REQ..." (e.g. "574c54:cc+cipher+counter"): TAR 6 hex digits; requirements
+ * rc, cc, cipher, nocheck (counter present), counter (higher), next (exactly one higher),
+ * gap=N (largest accepted jump). Name, app and app_ud are left to the caller. 0 or -EINVAL. */
+int ota_tar_policy_parse(const char *spec, struct ota_tar_policy *p);
 /* Whether an SPI meets a TAR's minimum security level. */
 bool ota_security_sufficient(const struct ota_spi *s, const struct ota_tar_policy *p);
 
