@@ -599,6 +599,61 @@ static void test_json_redacts_pin(void **state)
 	assert_null(strstr(js, "3937353331")); /* nor its hex */
 }
 
+/* Key sentinel over the library's outputs: packets, PoRs, JSON, errors, the databases. */
+static bool has_sentinel(const void *p, size_t n)
+{
+	static const uint8_t raw[6] = {0x5e, 0x47, 0x1e, 0x1d, 0xde, 0xad};
+	return memmem(p, n, raw, 6) || memmem(p, n, "5e471e1d", 8) || memmem(p, n, "5E471E1D", 8);
+}
+
+static void test_sentinel_outputs(void **state)
+{
+	struct env e;
+	uint8_t ussd[200], por[300], status;
+	size_t porlen;
+	char js[4096], path[300];
+	struct json_writer j;
+	struct toy_wallet tw = {.payer = 100};
+	struct ota_wallet_txn t = {.version = 1, .op = 1, .pin = "4711", .amount = 1, .currency = "KES",
+				   .recipient = "254700000001", .ref = {1}, .ref_len = 1};
+	struct ota_card_pending pend;
+	env_open(&e, "sentinel");
+	/* replace the random keys by the sentinel */
+	t_hex("5e471e1ddeadbeef5e471e1ddeadbe00", e.keys.kic.k, 16);
+	t_hex("5e471e1ddeadbeef5e471e1ddeadbe11", e.keys.kid.k, 16);
+	assert_int_equal(ota_keystore_import(e.ks, ICCID, &e.keys), 0);
+	assert_int_equal(ota_card_set_keyset(e.card, &e.keys), 0);
+	for (int round = 0; round < 3; round++) {
+		size_t n = applet_send(&e, &t, ussd, &pend);
+		if (round == 2)
+			ussd[n - 1] ^= 1; /* an error path too */
+		gateway_step(&e, &tw, ussd, n, por, sizeof(por), &porlen, &status);
+		assert_false(has_sentinel(ussd, n));
+		assert_false(has_sentinel(por, porlen));
+		struct ota_cmd_pkt c;
+		struct dfs_err err = {0};
+		assert_int_equal(ota_cmd_decode(ussd + 1, n - 1, 1, &c, NULL), 0);
+		json_init(&j, js, sizeof(js));
+		ota_cmd_pkt_json(&j, &c);
+		assert_false(has_sentinel(js, strlen(js)));
+		ota_cmd_decode(ussd + 1, n - 5, 1, &c, &err);
+		assert_non_null(err.reason);
+		assert_false(has_sentinel(err.reason, strlen(err.reason)));
+		assert_false(has_sentinel(err.field, strlen(err.field)));
+	}
+	assert_int_equal(tw.executed, 2);
+	env_close(&e);
+	const char *files[] = {"keys-sentinel.db", "cntr-sentinel.db"};
+	for (int i = 0; i < 2; i++) {
+		size_t n = 0;
+		path_in_tmp(path, sizeof(path), files[i]);
+		char *s = t_slurp(path, &n);
+		assert_non_null(s);
+		assert_false(has_sentinel(s, n));
+		free(s);
+	}
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/dfsg-ota-svc-XXXXXX");
@@ -628,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_wallet_tlv),
 		cmocka_unit_test(test_json_redacts_pin),
+		cmocka_unit_test(test_sentinel_outputs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
