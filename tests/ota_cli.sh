@@ -125,6 +125,33 @@ echo "$out" | grep -q '"verified":true' && ok || bad "derived keyset round trip:
 	--kid-alg aes --kid-key $SENT >>"$log" 2>&1 || true
 "$bin" ota build --spi 0619 --kic 22 --kid 22 --kic-key ${SENT:0:30} --kid-key $SENT --tar b00011 --data 00 \
 	>>"$log" 2>&1 || true
+# PKCS#11: a master generated in a SoftHSM2 token derives the keysets of a card
+if command -v softhsm2-util >/dev/null && [ -r /usr/lib/softhsm/libsofthsm2.so ]; then
+	mkdir "$tmp/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$tmp/tokens" >"$tmp/softhsm2.conf"
+	export SOFTHSM2_CONF=$tmp/softhsm2.conf
+	softhsm2-util --init-token --free --label dfsg-cli --so-pin 12345678 --pin 24681357 >/dev/null
+	printf '24681357\n' >"$tmp/pin"
+	P11=(--p11-module /usr/lib/softhsm/libsofthsm2.so --p11-token dfsg-cli --p11-pin-file "$tmp/pin")
+	run ota keys p11-generate "${P11[@]}" --label hsm-master --len 32 && ok || bad "p11-generate"
+	run ota keys p11-import "${P11[@]}" --label hsm-sentinel --key-file "$tmp/kic.hex" && ok || bad "p11-import"
+	run ota keys add-master "${KS[@]}" --name hsm --label hsm-master && ok || bad "add-master p11"
+	run ota keys derive "${KS[@]}" --iccid $ICCID --keyset 4 --master hsm --kic-alg aes --kic-len 32 \
+		--kid-alg aes --kid-len 16 && ok || bad "derive p11"
+	if "$bin" ota build "${KS[@]}" --iccid $ICCID --keyset 4 --spi 1221 --kic 42 --kid 42 --tar b00011 \
+		--cntr 0000000001 --data "$DATA" >>"$log" 2>&1; then
+		bad "built with a token master but no token"
+	else
+		ok
+	fi
+	pkt=$("$bin" ota build "${KS[@]}" "${P11[@]}" --iccid $ICCID --keyset 4 --spi 1221 --kic 42 --kid 42 \
+		--tar b00011 --cntr 0000000001 --data "$DATA" 2>>"$log")
+	out=$("$bin" ota verify "${KS[@]}" "${P11[@]}" --iccid $ICCID --keyset 4 --packet "$pkt" 2>&1)
+	[ "$out" = "$DATA" ] && ok || bad "p11-derived round trip: $out"
+	grep -rqi "5e471e1d" "$tmp/tokens" && bad "sentinel key (hex) in the token files" || ok
+else
+	echo "note: softhsm2-util not installed, PKCS#11 part skipped"
+fi
 grep -qi "5e471e1d" "$log" && bad "sentinel key in CLI output" || ok
 for f in "$tmp"/*.db*; do
 	grep -qi "5e471e1d" "$f" && bad "sentinel key (hex) in $f" || ok

@@ -25,7 +25,7 @@ struct ota_opts {
 	char *kic_key, *kid_key, *kik_key; /* argv strings, wiped after reading */
 	const char *kic_key_file, *kid_key_file, *kik_key_file, *key_file;
 	const char *kic_alg, *kid_alg, *kik_alg, *kic_len, *kid_len, *kik_len;
-	const char *keystore, *kek_file, *iccid, *keyset, *counters, *master, *name, *label, *out;
+	const char *len, *keystore, *kek_file, *iccid, *keyset, *counters, *master, *name, *label, *out;
 	const char *p11_module, *p11_token, *p11_pin_file;
 	const char *bearer;
 	int json, allow_des;
@@ -35,7 +35,7 @@ enum {
 	O_SPI = 256, O_KIC, O_KID, O_TAR, O_CNTR, O_DATA, O_PACKET, O_POR, O_KIC_KEY, O_KID_KEY, O_KIK_KEY,
 	O_KIC_KEY_FILE, O_KID_KEY_FILE, O_KIK_KEY_FILE, O_KEY_FILE, O_KIC_ALG, O_KID_ALG, O_KIK_ALG,
 	O_KIC_LEN, O_KID_LEN, O_KIK_LEN, O_KEYSTORE, O_KEK_FILE, O_ICCID, O_KEYSET, O_COUNTERS, O_MASTER,
-	O_NAME, O_LABEL, O_OUT, O_P11_MODULE, O_P11_TOKEN, O_P11_PIN_FILE, O_BEARER, O_JSON, O_ALLOW_DES,
+	O_NAME, O_LABEL, O_OUT, O_P11_MODULE, O_P11_TOKEN, O_P11_PIN_FILE, O_LEN, O_BEARER, O_JSON, O_ALLOW_DES,
 	O_HELP,
 };
 
@@ -51,7 +51,7 @@ static const struct option long_opts[] = {
 	{"iccid", 1, NULL, O_ICCID}, {"keyset", 1, NULL, O_KEYSET}, {"counters", 1, NULL, O_COUNTERS},
 	{"master", 1, NULL, O_MASTER}, {"name", 1, NULL, O_NAME}, {"label", 1, NULL, O_LABEL},
 	{"out", 1, NULL, O_OUT}, {"p11-module", 1, NULL, O_P11_MODULE}, {"p11-token", 1, NULL, O_P11_TOKEN},
-	{"p11-pin-file", 1, NULL, O_P11_PIN_FILE}, {"bearer", 1, NULL, O_BEARER}, {"json", 0, NULL, O_JSON},
+	{"p11-pin-file", 1, NULL, O_P11_PIN_FILE}, {"len", 1, NULL, O_LEN}, {"bearer", 1, NULL, O_BEARER}, {"json", 0, NULL, O_JSON},
 	{"allow-des", 0, NULL, O_ALLOW_DES}, {"help", 0, NULL, O_HELP}, {NULL, 0, NULL, 0},
 };
 
@@ -68,9 +68,11 @@ static const char USAGE[] =
 	"       dfsguard ota keys derive --keystore F --iccid N --keyset V --master M\n"
 	"                          --kic-alg A --kic-len N --kid-alg A --kid-len N [--kik-alg A --kik-len N]\n"
 	"       dfsguard ota keys list|delete --keystore F [--iccid N --keyset V] [--json]\n"
+	"       dfsguard ota keys p11-generate --label L [--len 16|32] P11\n"
+	"       dfsguard ota keys p11-import --label L --key-file F P11\n"
 	"KEYS: --kic-key HEX|--kic-key-file F and --kid-key HEX|--kid-key-file F (testing), or\n"
 	"      --keystore F --kek-file F --iccid N --keyset V\n"
-	"      PKCS#11 masters: --p11-module SO --p11-token LABEL --p11-pin-file F\n"
+	"P11:  --p11-module SO --p11-token LABEL --p11-pin-file F (also with --keystore, for token masters)\n"
 	"algorithms A: des (needs --allow-des), 3des2, 3des3, aes, crc16, crc32\n";
 
 static const struct value_string alg_opt_names[] = {
@@ -118,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct ota_opts *o)
 		case O_P11_MODULE: o->p11_module = optarg; break;
 		case O_P11_TOKEN: o->p11_token = optarg; break;
 		case O_P11_PIN_FILE: o->p11_pin_file = optarg; break;
+		case O_LEN: o->len = optarg; break;
 		case O_BEARER: o->bearer = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case O_ALLOW_DES: o->allow_des = 1; break;
@@ -194,6 +197,26 @@ static int read_secret_file(const char *path, char *out, size_t outsz)
 	return 0;
 }
 
+/* A PKCS#11 session from --p11-module, --p11-token and --p11-pin-file. */
+static struct ota_p11 *open_p11(const struct ota_opts *o)
+{
+	struct ota_p11 *p11 = NULL;
+	char *pin = ota_secret_alloc(256), err[256] = "";
+	if (!o->p11_module || !o->p11_token || !o->p11_pin_file || !pin ||
+	    read_secret_file(o->p11_pin_file, pin, 256)) {
+		fprintf(stderr, "dfsguard ota: PKCS#11 needs --p11-module, --p11-token and a readable --p11-pin-file\n");
+		ota_secret_free(pin);
+		return NULL;
+	}
+	int rc = ota_p11_open(&p11, o->p11_module, o->p11_token, pin, err, sizeof(err));
+	ota_secret_free(pin);
+	if (rc) {
+		fprintf(stderr, "dfsguard ota: %s\n", err);
+		return NULL;
+	}
+	return p11;
+}
+
 /* Open the key store named by the options (KEK and PKCS#11 session when given). */
 static struct ota_keystore *open_keystore(const struct ota_opts *o)
 {
@@ -223,19 +246,8 @@ static struct ota_keystore *open_keystore(const struct ota_opts *o)
 		return NULL;
 	}
 	if (o->p11_module || o->p11_token) {
-		struct ota_p11 *p11;
-		char *pin = ota_secret_alloc(256);
-		if (!o->p11_module || !o->p11_token || !o->p11_pin_file || !pin ||
-		    read_secret_file(o->p11_pin_file, pin, 256)) {
-			fprintf(stderr, "dfsguard ota: PKCS#11 needs --p11-module, --p11-token and a readable --p11-pin-file\n");
-			ota_secret_free(pin);
-			ota_keystore_close(ks);
-			return NULL;
-		}
-		rc = ota_p11_open(&p11, o->p11_module, o->p11_token, pin, err, sizeof(err));
-		ota_secret_free(pin);
-		if (rc) {
-			fprintf(stderr, "dfsguard ota: %s\n", err);
+		struct ota_p11 *p11 = open_p11(o);
+		if (!p11) {
 			ota_keystore_close(ks);
 			return NULL;
 		}
@@ -273,7 +285,10 @@ static int load_keys(struct ota_opts *o, uint8_t kic, uint8_t kid, enum ota_chk_
 		int rc = ota_keystore_get(store, o->iccid, kvn, ks);
 		if (rc) {
 			fprintf(stderr, "dfsguard ota: keyset %u of %s: %s\n", kvn, o->iccid,
-				rc == -ENOENT ? "not in the key store" : rc == -EACCES ? "does not open with this KEK" : strerror(-rc));
+				rc == -ENOENT   ? "not in the key store (or its master is missing)"
+				: rc == -EACCES ? "does not open with this KEK"
+				: rc == -ENODEV ? "its master is in a PKCS#11 token: add --p11-module, --p11-token, --p11-pin-file"
+						: strerror(-rc));
 			ota_keystore_close(store);
 			return -1;
 		}
@@ -734,6 +749,42 @@ static int keys_derive(const struct ota_opts *o, struct ota_keystore *store)
 	return 0;
 }
 
+/* keys p11-generate / p11-import: an AES master inside the token (sensitive, not extractable) */
+static int keys_p11(const struct ota_opts *o, bool generate)
+{
+	struct ota_p11 *p11;
+	uint8_t len = 16;
+	int rc;
+	if (!o->label) {
+		fprintf(stderr, "dfsguard ota keys: --label is required\n");
+		return 1;
+	}
+	if (generate && o->len && (len_opt("len", o->len, &len) || (len != 16 && len != 32))) {
+		fprintf(stderr, "dfsguard ota keys p11-generate: --len must be 16 or 32\n");
+		return 1;
+	}
+	p11 = open_p11(o);
+	if (!p11)
+		return 1;
+	if (generate) {
+		rc = ota_p11_generate_aes(p11, o->label, len);
+	} else {
+		uint8_t *k = ota_secret_alloc(OTA_KEY_MAX);
+		int n = k && o->key_file ? ota_key_file_read(o->key_file, k, OTA_KEY_MAX) : -EINVAL;
+		rc = n < 0 ? n : ota_p11_import_aes(p11, o->label, k, (size_t)n);
+		ota_secret_free(k);
+	}
+	ota_p11_close(p11);
+	if (rc) {
+		fprintf(stderr, "dfsguard ota keys: %s\n",
+			rc == -EEXIST ? "the token already has a key with this label"
+			: rc == -EINVAL ? "need a 16 or 32 byte AES key (--key-file)" : "the token refused the key");
+		return 1;
+	}
+	printf("AES master '%s' %s in the token\n", o->label, generate ? "generated" : "imported");
+	return 0;
+}
+
 struct list_ctx {
 	int json;
 	unsigned n;
@@ -787,6 +838,8 @@ static int ota_keys(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	if (!strcmp(sub, "gen-kek"))
 		return keys_gen_kek(&o);
+	if (!strcmp(sub, "p11-generate") || !strcmp(sub, "p11-import"))
+		return keys_p11(&o, !strcmp(sub, "p11-generate"));
 	if (strcmp(sub, "import") && strcmp(sub, "add-master") && strcmp(sub, "derive") && strcmp(sub, "list") &&
 	    strcmp(sub, "delete")) {
 		fprintf(stderr, "dfsguard ota keys: unknown subcommand '%s'\n", sub);
