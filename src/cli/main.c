@@ -8,6 +8,7 @@
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"config", cmd_config, "check a firewall configuration file"},
 	{NULL, NULL, NULL},
 };
 

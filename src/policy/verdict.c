@@ -1,0 +1,63 @@
+/* A verdict as one analyze --json object (docs/rules.md, "Alert format"). */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "policy.h"
+
+static void identity(struct json_writer *j, const struct policy_config *c, const char *key,
+		     const char *digits, bool pseudonymise)
+{
+	char p[80];
+	if (!digits || !digits[0]) {
+		json_key(j, key);
+		json_null(j);
+	} else if (pseudonymise && c->pseudo_enabled && policy_pseudonym(c, digits, p, sizeof(p)) == 0) {
+		json_kv_str(j, key, p);
+	} else {
+		json_kv_str(j, key, digits);
+	}
+}
+
+int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint64_t frame,
+		    const struct timespec *ts, struct json_writer *j)
+{
+	const struct policy_config *c = policy_config_of(ctx);
+	json_obj_begin(j);
+	json_kv_uint(j, "frame", frame);
+	if (ts) {
+		struct tm tm;
+		time_t sec = ts->tv_sec;
+		char t[128];
+		if (gmtime_r(&sec, &tm)) {
+			snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 (long)(ts->tv_nsec / 1000));
+			json_kv_str(j, "time", t);
+		}
+	}
+	json_kv_str(j, "verdict", get_value_string(verdict_action_names, v->action));
+	json_kv_str(j, "rule", v->rule ? rule_name(v->rule) : NULL);
+	json_kv_int(j, "category", v->category);
+	json_kv_str(j, "severity", v->rule ? get_value_string(severity_names, v->severity) : NULL);
+	json_kv_str(j, "reason", v->reason[0] ? v->reason : NULL);
+	json_key(j, "opcode");
+	if (v->opcode >= 0)
+		json_int(j, v->opcode);
+	else
+		json_null(j);
+	identity(j, c, "calling_gt", v->calling_gt, c->pseudo_gt);
+	identity(j, c, "called_gt", v->called_gt, c->pseudo_gt);
+	identity(j, c, "imsi", v->imsi, c->pseudo_imsi);
+	identity(j, c, "msisdn", v->msisdn, c->pseudo_msisdn);
+	json_kv_str(j, "answer", get_value_string(answer_kind_names, v->answer));
+	if (v->answer == ANSWER_MAP_ERROR)
+		json_kv_uint(j, "map_error", v->map_error);
+	json_kv_bool(j, "monitor", v->monitored);
+	if (v->sim_swap) {
+		json_kv_bool(j, "sim_swap", true);
+		identity(j, c, "previous_imsi", v->swap_old_imsi, c->pseudo_imsi);
+	}
+	json_obj_end(j);
+	return json_ok(j) ? 0 : -ENOSPC;
+}
