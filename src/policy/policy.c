@@ -239,7 +239,7 @@ static void find_identities(struct eval *e)
 		e->msisdn = f->sm_rp_da;
 	else if (f && f->sm_rp_oa_type == MAP_SMRP_MSISDN && f->sm_rp_oa[0])
 		e->msisdn = f->sm_rp_oa;
-	else if (t->has_open_info && t->orig_ref[0] && (NPI(t->orig_ref_ton_npi) == 1 || e->op == 59))
+	else if (t->has_open_info && t->orig_ref[0] && e->op == 59) /* MO USSD: the MSISDN */
 		e->msisdn = t->orig_ref;
 	else if (e->dres == DLG_FOUND && e->dlg.msisdn[0])
 		e->msisdn = e->dlg.msisdn;

@@ -1,6 +1,7 @@
 /* A verdict as one analyze --json object (docs/rules.md, "Alert format"). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "policy.h"
@@ -17,6 +18,41 @@ static void identity(struct json_writer *j, const struct policy_config *c, const
 	} else {
 		json_kv_str(j, key, digits);
 	}
+}
+
+/* With pseudonymisation on, a reason must not leak what the identity fields hide: every digit
+ * run of 6 or more (IMSI, MSISDN, and node numbers alike) becomes its pseudonym, except the
+ * message's own GTs when GTs are kept in clear. */
+static void reason_text(const struct policy_config *c, const struct verdict *v, char *out, size_t outsz)
+{
+	const char *r = v->reason;
+	size_t k = 0;
+	out[0] = 0;
+	if (!c->pseudo_enabled || !(c->pseudo_imsi || c->pseudo_msisdn || c->pseudo_gt)) {
+		snprintf(out, outsz, "%s", r);
+		return;
+	}
+	while (*r && k + 1 < outsz) {
+		size_t n = strspn(r, "0123456789");
+		char digits[VERDICT_REASON_MAX], p[80];
+		if (n >= 6 && n < sizeof(digits)) {
+			memcpy(digits, r, n);
+			digits[n] = 0;
+			bool keep = !c->pseudo_gt && (!strcmp(digits, v->calling_gt) || !strcmp(digits, v->called_gt));
+			if (!keep && policy_pseudonym(c, digits, p, sizeof(p)) == 0) {
+				k += (size_t)snprintf(out + k, outsz - k, "%s", p);
+				r += n;
+				continue;
+			}
+		}
+		if (n == 0)
+			n = 1;
+		int w = snprintf(out + k, outsz - k, "%.*s", (int)n, r);
+		k += (size_t)w;
+		r += n;
+	}
+	if (k >= outsz)
+		out[outsz - 1] = 0;
 }
 
 int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint64_t frame,
@@ -40,7 +76,9 @@ int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint6
 	json_kv_str(j, "rule", v->rule ? rule_name(v->rule) : NULL);
 	json_kv_int(j, "category", v->category);
 	json_kv_str(j, "severity", v->rule ? get_value_string(severity_names, v->severity) : NULL);
-	json_kv_str(j, "reason", v->reason[0] ? v->reason : NULL);
+	char reason[2 * VERDICT_REASON_MAX];
+	reason_text(c, v, reason, sizeof(reason));
+	json_kv_str(j, "reason", reason[0] ? reason : NULL);
 	json_key(j, "opcode");
 	if (v->opcode >= 0)
 		json_int(j, v->opcode);

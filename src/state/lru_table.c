@@ -45,10 +45,10 @@ void lru_free(struct lru_table *t)
 
 void lru_clear(struct lru_table *t)
 {
-	memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
-	for (uint32_t i = 0; i < t->cap; i++)
-		t->slots[i].chain = i + 2 <= t->cap ? i + 2 : 0; /* free list threads through chain */
-	t->free_list = t->cap ? 1 : 0;
+	if (t->n || t->used)
+		memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->free_list = 0;
+	t->used = 0; /* slots past this were never used: taken in order, so creation touches no memory */
 	t->fresh = t->stale = 0;
 	t->n = 0;
 }
@@ -158,13 +158,17 @@ void *lru_put(struct lru_table *t, uint64_t ka, uint64_t kb, uint64_t now, bool 
 			*created = false;
 		return value_of(t, i);
 	}
-	if (!t->free_list) {
-		remove_key(t, t->stale);
-		t->evictions++;
+	if (!t->free_list && t->used < t->cap) {
+		i = ++t->used;
+	} else {
+		if (!t->free_list) {
+			remove_key(t, t->stale);
+			t->evictions++;
+		}
+		i = t->free_list;
+		t->free_list = slot(t, i)->chain;
 	}
-	i = t->free_list;
 	struct lru_slot *s = slot(t, i);
-	t->free_list = s->chain;
 	s->ka = ka;
 	s->kb = kb;
 	s->updated = now;

@@ -21,7 +21,8 @@ struct lru_table {
 	struct lru_slot *slots;
 	unsigned char *values;   /* cap * vsize */
 	uint32_t fresh, stale;   /* slot index + 1 of the newest and oldest entry */
-	uint32_t free_list;      /* slot index + 1 */
+	uint32_t free_list;      /* slot index + 1 of a released slot */
+	uint32_t used;           /* slots handed out at least once */
 	uint64_t evictions, expirations;
 };
 
