@@ -9,8 +9,10 @@
 #include "lru_table.h"
 #include "substate_mem.h"
 
+/* Token bucket in exact integer units: one token is per_s * 1000 units and every millisecond
+ * adds `count` units, so `count` tokens come back per per_s seconds with no rounding drift. */
 struct rate_bucket {
-	double tokens;
+	uint64_t units;
 	uint64_t last_ms;
 };
 
@@ -87,17 +89,18 @@ static int mem_rate_take(struct sub_state *s, enum rate_kind kind, const char *k
 		return 0;
 	bool created;
 	struct rate_bucket *b = lru_put(&m->rates, digits_key(key), (uint64_t)kind, now, &created);
+	const uint64_t token = (uint64_t)per_s * 1000u, full = (uint64_t)count * token;
 	if (created) {
-		b->tokens = count;
+		b->units = full;
 	} else if (now > b->last_ms) {
-		b->tokens += (double)(now - b->last_ms) * count / (per_s * 1000.0);
-		if (b->tokens > count)
-			b->tokens = count;
+		uint64_t add = (now - b->last_ms) * count;
+		b->units = add >= full - b->units ? full : b->units + add;
 	}
-	b->last_ms = now > b->last_ms ? now : b->last_ms;
-	if (b->tokens < 1.0)
+	if (now > b->last_ms || created)
+		b->last_ms = now;
+	if (b->units < token)
 		return 1;
-	b->tokens -= 1.0;
+	b->units -= token;
 	return 0;
 }
 
