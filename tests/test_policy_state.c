@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dialogue.h"
 #include "geo.h"
@@ -85,6 +86,14 @@ static void test_digits_key(void **state)
 	assert_true(digits_key("1234567890123456") >> 63);
 	assert_true(digits_key("12*34") >> 63);
 	assert_true(digits_key("1234567890123456") != digits_key("1234567890123457"));
+	char d[20];
+	static const char *const round[] = {"0", "00", "640990000000001", "999999999999999", "1a2b"};
+	for (unsigned i = 0; i < sizeof(round) / sizeof(*round); i++) {
+		assert_int_equal(digits_from_key(digits_key(round[i]), d, sizeof(d)), 0);
+		assert_string_equal(d, round[i]);
+	}
+	assert_int_equal(digits_from_key(digits_key("1234567890123456"), d, sizeof(d)), -1);
+	assert_int_equal(digits_from_key(digits_key("640990000000001"), d, 8), -1);
 }
 
 static struct sub_state *mem_state(uint32_t max, uint64_t ttl_ms)
@@ -162,6 +171,57 @@ static void test_state_rate_bucket(void **state)
 	/* no limit configured: always passes */
 	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 0, 60, T0 + 20001), 0);
 	s->ops->destroy(s);
+}
+
+static void test_state_snapshot(void **state)
+{
+	struct sub_state *s = mem_state(4, 3600000);
+	struct sub_record r = {0}, out;
+	char old[SUB_IMSI_MAX], imsi[SUB_IMSI_MAX], err[256];
+	char path[] = "/tmp/dfsg-snap-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	for (int i = 0; i < 4; i++) {
+		snprintf(imsi, sizeof(imsi), "64099000000000%d", i);
+		snprintf(r.vlr, sizeof(r.vlr), "4917990012%d", i);
+		r.loc_ms = r.moved_ms = T0 + (uint64_t)i;
+		snprintf(r.loc_node, sizeof(r.loc_node), "%s", r.vlr);
+		s->ops->put(s, imsi, &r, T0 + (uint64_t)i);
+	}
+	s->ops->bind(s, "255790000001", "640990000000003", T0 + 10, old);
+	assert_int_equal(sub_state_mem_save(s, path, err, sizeof(err)), 0);
+	s->ops->destroy(s);
+
+	s = mem_state(4, 3600000);
+	assert_int_equal(sub_state_mem_load(s, path, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->get(s, "640990000000002", T0 + 20, &out), 0);
+	assert_string_equal(out.vlr, "49179900122");
+	assert_int_equal(out.loc_ms, T0 + 2);
+	assert_int_equal(s->ops->get(s, "640990000000003", T0 + 20, &out), 0);
+	assert_string_equal(out.msisdn, "255790000001");
+	assert_int_equal(s->ops->imsi_of(s, "255790000001", T0 + 20, imsi), 0);
+	assert_string_equal(imsi, "640990000000003");
+	/* the eviction order survived: the next new subscriber evicts the oldest, ...000 */
+	s->ops->put(s, "640990000000009", &r, T0 + 30);
+	assert_int_equal(s->ops->get(s, "640990000000000", T0 + 30, &out), -ENOENT);
+	assert_int_equal(s->ops->get(s, "640990000000001", T0 + 30, &out), 0);
+	/* update times were kept: the TTL still counts from them */
+	assert_int_equal(s->ops->get(s, "640990000000001", T0 + 1 + 3600001, &out), -ENOENT);
+	s->ops->destroy(s);
+
+	/* not a snapshot */
+	FILE *f = fopen(path, "w");
+	fputs("not sqlite", f);
+	fclose(f);
+	s = mem_state(4, 3600000);
+	assert_true(sub_state_mem_load(s, path, err, sizeof(err)) < 0);
+	printf("  %s\n", err);
+	assert_true(sub_state_mem_load(s, "/nonexistent/dir/snap.db", err, sizeof(err)) < 0);
+	assert_true(sub_state_mem_save(s, "/nonexistent/dir/snap.db", err, sizeof(err)) < 0);
+	printf("  %s\n", err);
+	s->ops->destroy(s);
+	unlink(path);
 }
 
 static void test_trie(void **state)
@@ -320,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_state_binding_and_swap),
 		cmocka_unit_test(test_state_expiry_and_bounds),
 		cmocka_unit_test(test_state_rate_bucket),
+		cmocka_unit_test(test_state_snapshot),
 		cmocka_unit_test(test_trie),
 		cmocka_unit_test(test_geo_table),
 		cmocka_unit_test(test_geo_distance_velocity),

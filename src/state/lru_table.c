@@ -243,3 +243,21 @@ uint64_t digits_key(const char *d)
 	}
 	return h | (1ull << 63);
 }
+
+int digits_from_key(uint64_t key, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = (unsigned)(key & 0x0f);
+	if (key == 0) {
+		if (!outsz)
+			return -1;
+		out[0] = 0;
+		return 0;
+	}
+	if (n == 0 || outsz <= n || (n < 15 && (key >> (4 * (n + 1))) != 0))
+		return -1; /* a hash: the length nibble or the unused high nibbles do not fit */
+	for (unsigned i = 0; i < n; i++)
+		out[i] = hex[(key >> (4 * (n - i))) & 0x0f];
+	out[n] = 0;
+	return 0;
+}

@@ -54,5 +54,7 @@ int lru_foreach(const struct lru_table *t, lru_visit_cb cb, void *ud);
 /* A 64-bit key for a digit string: exact (one nibble per digit plus the length) for up to 15
  * digits 0-9 a-f, otherwise a 64-bit FNV-1a hash with the top bit set. "" gives 0. */
 uint64_t digits_key(const char *digits);
+/* The digit string back from an exact digits_key(); -1 for a hashed key or a short buffer. */
+int digits_from_key(uint64_t key, char *out, size_t outsz);
 
 #endif
