@@ -768,6 +768,14 @@ static void test_verdict_json(void **state)
 	/* too small a buffer is reported */
 	json_init(&j, buf, 64);
 	assert_int_equal(verdict_to_json(ctx_of(state), &v, 17, &ts, &j), -ENOSPC);
+	/* the readable line */
+	assert_int_equal(verdict_to_text(ctx_of(state), &v, 17, &ts, buf, sizeof(buf)), 0);
+	printf("  %s\n", buf);
+	assert_string_equal(buf, "frame 17 2023-11-14T22:13:20.123456Z block FW-CAT1 high op 71 33612345678 -> "
+				 "25579900001 imsi 640990000000001 msisdn -: anyTimeInterrogation (op 71) is "
+				 "category 1: never valid from another network (calling GT 33612345678, a "
+				 "non-partner network in France)");
+	assert_int_equal(verdict_to_text(ctx_of(state), &v, 17, &ts, buf, 40), -ENOSPC);
 }
 
 static void test_pseudonymisation(void **state)
@@ -790,6 +798,11 @@ static void test_pseudonymisation(void **state)
 	assert_null(strstr(buf, HOME_IMSI));
 	assert_null(strstr(buf, HOME_MSISDN));
 	assert_non_null(strstr(buf, FOREIGN_GT)); /* GTs are network addresses, kept */
+	char line[512];
+	assert_int_equal(verdict_to_text(p, &v, 1, NULL, line, sizeof(line)), 0);
+	printf("  %s\n", line);
+	assert_null(strstr(line, HOME_IMSI));
+	assert_null(strstr(line, HOME_MSISDN));
 	assert_int_equal(policy_pseudonym(c, HOME_IMSI, ps, sizeof(ps)), 0);
 	assert_int_equal(strlen(ps), 21);
 	assert_non_null(strstr(buf, ps));

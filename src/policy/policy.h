@@ -84,6 +84,12 @@ const struct policy_config *policy_config_of(const struct policy_ctx *ctx);
 int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint64_t frame,
 		    const struct timespec *ts, struct json_writer *j);
 
+/* The same as one readable line (no newline):
+ * "frame 17 2023-11-14T22:13:20.123456Z block FW-CAT1 high op 71 CALLING -> CALLED imsi X msisdn Y: reason".
+ * Returns 0, or -ENOSPC when truncated. */
+int verdict_to_text(const struct policy_ctx *ctx, const struct verdict *v, uint64_t frame,
+		    const struct timespec *ts, char *out, size_t outsz);
+
 /* Keyed pseudonym of an identity: "p" + hex of HMAC-SHA256(key, digits) truncated to the
  * configured length. Returns 0, or -EINVAL when pseudonymisation is off or out is too small. */
 int policy_pseudonym(const struct policy_config *cfg, const char *digits, char *out, size_t outsz);

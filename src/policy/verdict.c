@@ -1,4 +1,4 @@
-/* A verdict as one analyze --json object (docs/rules.md, "Alert format"). */
+/* A verdict as one analyze --json object (docs/rules.md, "Alert format") or one text line. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,18 +6,33 @@
 
 #include "policy.h"
 
+/* The identity as exported: NULL when absent, its pseudonym when configured, else itself. */
+static const char *shown(const struct policy_config *c, const char *digits, bool pseudonymise, char *buf,
+			 size_t sz)
+{
+	if (!digits || !digits[0])
+		return NULL;
+	if (pseudonymise && c->pseudo_enabled && policy_pseudonym(c, digits, buf, sz) == 0)
+		return buf;
+	return digits;
+}
+
 static void identity(struct json_writer *j, const struct policy_config *c, const char *key,
 		     const char *digits, bool pseudonymise)
 {
 	char p[80];
-	if (!digits || !digits[0]) {
-		json_key(j, key);
-		json_null(j);
-	} else if (pseudonymise && c->pseudo_enabled && policy_pseudonym(c, digits, p, sizeof(p)) == 0) {
-		json_kv_str(j, key, p);
-	} else {
-		json_kv_str(j, key, digits);
-	}
+	json_kv_str(j, key, shown(c, digits, pseudonymise, p, sizeof(p)));
+}
+
+/* ISO 8601 UTC with microseconds; "" when the time does not convert. */
+static void format_time(const struct timespec *ts, char *out, size_t sz)
+{
+	struct tm tm;
+	time_t sec = ts->tv_sec;
+	out[0] = 0;
+	if (gmtime_r(&sec, &tm))
+		snprintf(out, sz, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts->tv_nsec / 1000));
 }
 
 /* With pseudonymisation on, a reason must not leak what the identity fields hide: every digit
@@ -62,15 +77,10 @@ int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint6
 	json_obj_begin(j);
 	json_kv_uint(j, "frame", frame);
 	if (ts) {
-		struct tm tm;
-		time_t sec = ts->tv_sec;
 		char t[128];
-		if (gmtime_r(&sec, &tm)) {
-			snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-				 (long)(ts->tv_nsec / 1000));
+		format_time(ts, t, sizeof(t));
+		if (t[0])
 			json_kv_str(j, "time", t);
-		}
 	}
 	json_kv_str(j, "verdict", get_value_string(verdict_action_names, v->action));
 	json_kv_str(j, "rule", v->rule ? rule_name(v->rule) : NULL);
@@ -98,4 +108,28 @@ int verdict_to_json(const struct policy_ctx *ctx, const struct verdict *v, uint6
 	}
 	json_obj_end(j);
 	return json_ok(j) ? 0 : -ENOSPC;
+}
+
+int verdict_to_text(const struct policy_ctx *ctx, const struct verdict *v, uint64_t frame,
+		    const struct timespec *ts, char *out, size_t outsz)
+{
+	const struct policy_config *c = policy_config_of(ctx);
+	char t[128] = "", op[16] = "-", reason[2 * VERDICT_REASON_MAX];
+	char b1[80], b2[80], b3[80], b4[80];
+	if (ts)
+		format_time(ts, t, sizeof(t));
+	if (v->opcode >= 0)
+		snprintf(op, sizeof(op), "op %d", v->opcode);
+	reason_text(c, v, reason, sizeof(reason));
+	const char *calling = shown(c, v->calling_gt, c->pseudo_gt, b1, sizeof(b1));
+	const char *called = shown(c, v->called_gt, c->pseudo_gt, b2, sizeof(b2));
+	const char *imsi = shown(c, v->imsi, c->pseudo_imsi, b3, sizeof(b3));
+	const char *msisdn = shown(c, v->msisdn, c->pseudo_msisdn, b4, sizeof(b4));
+	int n = snprintf(out, outsz, "frame %llu%s%s %s %s %s %s %s -> %s imsi %s msisdn %s%s: %s",
+			 (unsigned long long)frame, t[0] ? " " : "", t,
+			 get_value_string(verdict_action_names, v->action), v->rule ? rule_name(v->rule) : "-",
+			 v->rule ? get_value_string(severity_names, v->severity) : "-", op,
+			 calling ? calling : "-", called ? called : "-", imsi ? imsi : "-", msisdn ? msisdn : "-",
+			 v->monitored ? " (monitor)" : "", reason[0] ? reason : "-");
+	return n < 0 || (size_t)n >= outsz ? -ENOSPC : 0;
 }
