@@ -58,7 +58,7 @@ static void set_defaults(struct policy_config *c)
 	c->serving_match = MATCH_NETWORK;
 	c->unseen_dialogue = ACT_ALLOW;
 	c->max_speed_kmh = 1000.0;
-	c->slack_km = 300.0;
+	c->slack_km = 800.0; /* roaming across a border into a neighbour is no move */
 	c->intercept_window_s = 600;
 	c->callfwd_alert_foreign = true;
 	c->sri_sm_source = (struct rate_limit){30, 60};
