@@ -10,5 +10,6 @@ struct cli_cmd {
 
 int cmd_version(int argc, char **argv);
 int cmd_ota(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 #endif

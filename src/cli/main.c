@@ -9,6 +9,7 @@
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
 	{"ota", cmd_ota, "build and verify SIM OTA secured packets, manage OTA keys"},
+	{"config", cmd_config, "check a firewall configuration file"},
 	{NULL, NULL, NULL},
 };
 
