@@ -467,6 +467,30 @@ static int tp_linger_expired(struct evloop *l, uint64_t id, void *ud)
 	return EVLOOP_TIMER_DONE;
 }
 
+static void tp_linger(struct tp_conn *c)
+{
+	tp_conn_flush(c);
+	if (!c->dead && c->out.bytes > 0 && !c->linger_timer)
+		c->linger_timer = evloop_timer_add(c->net->loop, TP_LINGER_MS, tp_linger_expired, c);
+}
+
+void tp_close_flushed(struct tp_conn *c)
+{
+	if (!c || c->dead)
+		return;
+	if (!c->up || c->out.bytes == 0 || c->lingering) {
+		tp_close(c);
+		return;
+	}
+	c->cbs = (struct tp_cbs){0};
+	c->paused = true;
+	c->ops->read_changed(c);
+	c->lingering = true;
+	tp_conn_hold(c);
+	tp_linger(c);
+	tp_conn_release(c);
+}
+
 void tp_conn_fail(struct tp_conn *c, int err)
 {
 	if (c->dead)
@@ -487,10 +511,7 @@ void tp_conn_fail(struct tp_conn *c, int err)
 		c->cbs.on_down(c, err, c->ud);
 	c->cbs = (struct tp_cbs){0};
 	if (!c->dead && final_msg && c->out.bytes > 0) {
-		tp_conn_flush(c);
-		if (!c->dead && c->out.bytes > 0)
-			c->linger_timer = evloop_timer_add(c->net->loop, TP_LINGER_MS,
-							   tp_linger_expired, c);
+		tp_linger(c);
 	} else {
 		tp_conn_kill(c);
 	}

@@ -128,6 +128,8 @@ void tp_pause(struct tp_conn *c, bool paused);
 bool tp_paused(const struct tp_conn *c);
 /* Close now; queued output is discarded and no callback follows. */
 void tp_close(struct tp_conn *c);
+/* Close after queued output is written (at most 2 s); no callback follows. */
+void tp_close_flushed(struct tp_conn *c);
 
 bool tp_is_up(const struct tp_conn *c);
 enum tp_kind tp_conn_kind(const struct tp_conn *c);
