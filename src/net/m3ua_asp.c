@@ -954,12 +954,12 @@ void m3ua_link_close(struct m3ua_link *lk)
 	if (lk->cbs.on_free)
 		lk->cbs.on_free(lk, lk->ud);
 	lk->cbs = (struct m3ua_cbs){0};
+	/* RFC 4666 4.3.4.2: an ASP going away says ASP Down first */
+	if (lk->conn && lk->role == M3UA_ROLE_ASP && lk->state != M3UA_ASP_DOWN)
+		lk_send(lk, M3UA_CLS_ASPSM, M3UA_ASPSM_ASPDN, NULL);
 	lk->dead = true;
 	lk_stop_timers(lk);
 	if (lk->conn) {
-		/* RFC 4666 4.3.4.2: an ASP going away says ASP Down first */
-		if (lk->role == M3UA_ROLE_ASP && lk->state != M3UA_ASP_DOWN)
-			lk_send(lk, M3UA_CLS_ASPSM, M3UA_ASPSM_ASPDN, NULL);
 		tp_close_flushed(lk->conn);
 		lk->conn = NULL;
 	}
