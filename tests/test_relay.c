@@ -388,6 +388,16 @@ static void both_directions(enum tp_kind kind)
 static void test_tcp_both_directions(void **state) { both_directions(TP_TCP); }
 static void test_usrsctp_both_directions(void **state) { both_directions(TP_USRSCTP); }
 
+static void test_ksctp_both_directions(void **state)
+{
+	if (!tp_ksctp_available()) {
+		print_message("kernel SCTP not available here (no lksctp in this build or no SCTP in "
+			      "the kernel): skipped\n");
+		skip();
+	}
+	both_directions(TP_KSCTP);
+}
+
 /* The verdict hook: "BAD" dropped, "ANS" answered to the sender, "ERR" fails the hook, "JNK"
  * is reported undecodable; fail-closed rejects those two, fail-open forwards them. */
 static int test_hook(void *ud, const struct relay_msg *msg, struct dfs_wbuf *answer)
@@ -646,6 +656,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_both_directions),
 		cmocka_unit_test(test_usrsctp_both_directions),
+		cmocka_unit_test(test_ksctp_both_directions),
 		cmocka_unit_test(test_hook_verdicts),
 		cmocka_unit_test(test_tcp_links_drop),
 		cmocka_unit_test(test_usrsctp_links_drop),
