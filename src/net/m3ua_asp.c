@@ -886,6 +886,12 @@ static void lk_on_msg(struct tp_conn *c, const uint8_t *p, size_t len, uint16_t 
 	lk_release(lk);
 }
 
+void m3ua_link_input(struct m3ua_link *lk, const uint8_t *msg, size_t len, uint16_t stream)
+{
+	if (!lk->dead)
+		lk_on_msg(lk->conn, msg, len, stream, lk);
+}
+
 /* ---- ASP role API --------------------------------------------------------------------------- */
 
 static struct m3ua_link *lk_alloc(struct tp_net *net, enum m3ua_role role, const char *name,

@@ -159,6 +159,10 @@ void *m3ua_link_userdata(const struct m3ua_link *lk);
 /* The stream for DATA of this SLS (RFC 4666 1.4.7: stream 0 is for management). */
 uint16_t m3ua_link_stream_for_sls(const struct m3ua_link *lk, uint8_t sls);
 
+/* Process one received message as if it had arrived on the association on this stream (the
+ * transport does this for every message; tests and fuzzers feed messages directly). */
+void m3ua_link_input(struct m3ua_link *lk, const uint8_t *msg, size_t len, uint16_t stream);
+
 /* Send a whole M3UA message as is. DATA needs the ASP active (-ENOTCONN otherwise).
  * Errors from tp_send (-ENOBUFS: queue full). */
 int m3ua_link_send(struct m3ua_link *lk, const uint8_t *msg, size_t len, uint16_t stream);
