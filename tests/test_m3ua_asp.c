@@ -817,6 +817,10 @@ static void test_asp_ack_timeout_and_reconnect(void **state)
 	RUN_UNTIL(w, w->accepts == 3);
 	assert_int_equal(m3ua_link_state(lk), M3UA_ASP_DOWN);
 	asp_to_active(w);
+	/* an unsolicited ASP Down Ack (the SGP blocked us): ASP-DOWN, then ASP Up again */
+	psend(&w->srv, M3UA_CLS_ASPSM, M3UA_ASPSM_ASPDN_ACK, NULL, 0);
+	RUN_UNTIL(w, m3ua_link_state(lk) == M3UA_ASP_DOWN);
+	asp_to_active(w);
 	world_free(w);
 }
 

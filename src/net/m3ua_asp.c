@@ -626,9 +626,16 @@ static void asp_rx(struct m3ua_link *lk, const uint8_t *p, size_t len, const str
 			if (!lk->want_inactive && !lk->dead)
 				asp_request(lk, M3UA_CLS_ASPTM, M3UA_ASPTM_ASPAC);
 		} else if (type == M3UA_ASPSM_ASPDN_ACK && lk->state != M3UA_ASP_DOWN) {
-			/* ours (m3ua_link_close) or unsolicited: the SGP considers us down */
+			/* unsolicited (we only send ASP Down when closing): the SGP considers us
+			 * down, e.g. management blocking. Ask again after T(ack). */
 			asp_ack_received(lk);
 			lk_set_state(lk, M3UA_ASP_DOWN);
+			if (!lk->dead) {
+				lk->await_cls = M3UA_CLS_ASPSM;
+				lk->await_type = M3UA_ASPSM_ASPUP;
+				lk->ack_timer = evloop_timer_add(lk->loop, lk->cfg.ack_timeout_ms,
+								 lk_ack_expired, lk);
+			}
 		} else if (type == M3UA_ASPSM_ASPUP_ACK && lk->state != M3UA_ASP_DOWN) {
 			/* a late duplicate of an acknowledgement we already acted on */
 		} else {
