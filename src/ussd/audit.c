@@ -56,7 +56,7 @@ static const char *check_line(const char *line, size_t len, uint64_t want_seq, c
 		return "hash member missing or malformed";
 	size_t plen = len - HASH_TAIL_LEN;
 	/* the prefix ends with "prev":"<hex>" */
-	if (plen < 74 || memcmp(line + plen - 74, "\"prev\":\"", 8) ||
+	if (plen < 73 || memcmp(line + plen - 73, "\"prev\":\"", 8) ||
 	    line[plen - 1] != '"')
 		return "prev member missing or malformed";
 	if (memcmp(line + plen - 65, prev, 64))

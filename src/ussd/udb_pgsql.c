@@ -102,6 +102,10 @@ static const char pgsql_schema[] =
 	" at BIGINT NOT NULL,"
 	" source TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS sim_swap_events_msisdn ON sim_swap_events(msisdn, at);"
+	"CREATE TABLE IF NOT EXISTS kyc ("
+	" msisdn TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+	" updated BIGINT NOT NULL);"
 	"SELECT pg_advisory_unlock(7314159);";
 
 static int pg_connect(struct udb_conn *c, const struct udb_config *cfg, char *err, size_t errsz)

@@ -103,7 +103,11 @@ static const char sqlite_schema[] =
 	" at INTEGER NOT NULL,"
 	" source TEXT NOT NULL"
 	") STRICT;"
-	"CREATE INDEX IF NOT EXISTS sim_swap_events_msisdn ON sim_swap_events(msisdn, at);";
+	"CREATE INDEX IF NOT EXISTS sim_swap_events_msisdn ON sim_swap_events(msisdn, at);"
+	"CREATE TABLE IF NOT EXISTS kyc ("
+	" msisdn TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+	" updated INTEGER NOT NULL) STRICT;";
 
 static void set_err(struct udb_conn *c, sqlite3 *h)
 {
