@@ -8,6 +8,8 @@
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"ussd", cmd_ussd, "run the secure USSD gateway"},
+	{"audit", cmd_audit, "verify a USSD gateway audit log"},
 	{NULL, NULL, NULL},
 };
 

@@ -22,7 +22,7 @@
 
 #include "audit.h"
 #include "ledger.h"
-#include "limits.h"
+#include "channel_limits.h"
 #include "msgcat.h"
 #include "pin.h"
 #include "screen.h"

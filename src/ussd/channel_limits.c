@@ -5,7 +5,7 @@
 
 #include <sodium.h>
 
-#include "limits.h"
+#include "channel_limits.h"
 
 const struct value_string limit_result_names[] = {
 	{LIMIT_OK, "ok"},

@@ -2,8 +2,8 @@
  * maximum per account (calendar day in the configured UTC offset), a velocity limit per
  * account (at most N debits in a sliding window, counted in the ledger) and per source (at
  * most N debits in a fixed window from one network / serving node, counted in memory). */
-#ifndef DFS_LIMITS_H
-#define DFS_LIMITS_H
+#ifndef DFS_CHANNEL_LIMITS_H
+#define DFS_CHANNEL_LIMITS_H
 #include <pthread.h>
 #include <stdint.h>
 
