@@ -135,40 +135,57 @@ int screen_paginate(const char *text, const char *more, struct screen_pages *out
 		out->n = 1;
 		return 0;
 	}
-	/* Tokens are runs up to and including a separator: a newline, or a space that is not
-	 * followed by a digit (so "KES 1,500.00" and "Fee 10" stay whole). A page is closed
-	 * before the token that would not fit; a token is never split. */
+	/* Pages break at line ends. Only a line too long for a page of its own is broken inside,
+	 * at a space that is not followed by a digit (so "KES 1,500.00" and "Fee 10" stay
+	 * whole); a word is never split. */
 	const char *p = text;
 	char cur[SCREEN_MAX_BYTES];
 	size_t len = 0;
 	while (*p) {
-		const char *t = p;
-		while (*p && *p != '\n' && !(*p == ' ' && !(p[1] >= '0' && p[1] <= '9')))
-			p++;
-		if (*p)
-			p++;
-		size_t tl = (size_t)(p - t);
-		/* the rest of the text fits as the last page? then no "more" line is needed */
-		bool last_fits = len + strlen(t) < SCREEN_MAX_BYTES && fits_with(cur, len, t, strlen(t), "");
-		if (last_fits) {
-			memcpy(cur + len, t, strlen(t));
-			len += strlen(t);
-			break;
+		size_t rest = strlen(p);
+		if (len + rest < SCREEN_MAX_BYTES && fits_with(cur, len, p, rest, "")) {
+			memcpy(cur + len, p, rest);
+			len += rest;
+			break; /* the rest is the last page: no "more" line needed */
 		}
-		if (fits_with(cur, len, t, tl, more)) {
-			memcpy(cur + len, t, tl);
-			len += tl;
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) + 1 : rest;
+		if (fits_with(cur, len, p, ll, more)) {
+			memcpy(cur + len, p, ll);
+			len += ll;
+			p += ll;
 			continue;
 		}
-		if (len == 0)
-			return -E2BIG; /* one word longer than a page */
+		if (len == 0) {
+			/* a line longer than a page: take its words one by one */
+			const char *w = p;
+			while (*w && *w != '\n' && !(*w == ' ' && !(w[1] >= '0' && w[1] <= '9')))
+				w++;
+			if (*w == ' ')
+				w++;
+			size_t wl = (size_t)(w - p);
+			if (!wl || !fits_with(cur, len, p, wl, more))
+				return -E2BIG; /* one word longer than a page */
+			while (*w && *w != '\n') {
+				const char *x = w;
+				while (*x && *x != '\n' && !(*x == ' ' && !(x[1] >= '0' && x[1] <= '9')))
+					x++;
+				if (*x == ' ')
+					x++;
+				if (!fits_with(cur, 0, p, (size_t)(x - p), more))
+					break;
+				w = x;
+			}
+			memcpy(cur, p, (size_t)(w - p));
+			len = (size_t)(w - p);
+			p = w;
+		}
 		if (out->n + 1 >= SCREEN_MAX_PAGES)
 			return -E2BIG;
 		while (len && (cur[len - 1] == ' ' || cur[len - 1] == '\n'))
 			len--;
 		snprintf(out->page[out->n++], SCREEN_MAX_BYTES, "%.*s\n%s", (int)len, cur, more);
 		len = 0;
-		p = t; /* the token starts the next page */
 	}
 	while (len && (cur[len - 1] == ' ' || cur[len - 1] == '\n'))
 		len--;
