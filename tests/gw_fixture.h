@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "pg_harness.h"
 #include "wallet.h"
 
 /* The PIN every test user has: it must never show up in any output (GW-PIN). */
@@ -22,8 +23,13 @@
 #define IMSI_A "639020000000001"
 #define IMSI_B "639020000000002"
 
+/* When set, fixtures put their database on this PostgreSQL server instead of SQLite. */
+static struct pg_harness *fx_pg;
+static unsigned fx_pg_seq;
+
 struct fx {
 	char dir[64];
+	char conninfo[256];
 	char db_path[128], audit_path[128], alert_path[128];
 	int64_t now_ms;
 	struct gw_config cfg;
@@ -69,6 +75,10 @@ static int fx_open(struct fx *f, const struct gw_config *cfg)
 {
 	char err[256];
 	struct udb_config uc = {.backend = UDB_SQLITE, .sqlite_path = f->db_path};
+	if (f->conninfo[0]) {
+		uc.backend = UDB_PGSQL;
+		uc.pg_conninfo = f->conninfo;
+	}
 	if (udb_open(&f->db, &uc, err, sizeof(err))) {
 		fprintf(stderr, "udb_open: %s\n", err);
 		return -1;
@@ -103,6 +113,12 @@ static struct fx *fx_new(void (*tweak)(struct gw_config *))
 	snprintf(f->audit_path, sizeof(f->audit_path), "%s/audit.jsonl", f->dir);
 	snprintf(f->alert_path, sizeof(f->alert_path), "%s/alerts.jsonl", f->dir);
 	f->now_ms = 1767225600000LL; /* 2026-01-01T00:00:00Z */
+	if (fx_pg) {
+		char name[32];
+		snprintf(name, sizeof(name), "gw%u", ++fx_pg_seq);
+		if (pg_harness_newdb(fx_pg, name, f->conninfo, sizeof(f->conninfo)))
+			abort();
+	}
 	fx_config(&f->cfg);
 	if (tweak)
 		tweak(&f->cfg);

@@ -290,6 +290,12 @@ static void test_GW_OUTPUT(void **state)
 	fx_free(f);
 }
 
+static int pin_hash_cb(void *ud, int ncol, const char *const *cols)
+{
+	snprintf(ud, PIN_HASH_MAX, "%s", cols[0] ? cols[0] : "");
+	return 1;
+}
+
 static void test_GW_PIN(void **state)
 {
 	struct fx *f = fx_new(NULL);
@@ -326,10 +332,22 @@ static void test_GW_PIN(void **state)
 	assert_int_equal(pin_check_format(&f->cfg.pin, "123", NULL), PIN_FORMAT_LENGTH);
 	assert_int_equal(pin_check_format(&f->cfg.pin, "12#4", NULL), PIN_FORMAT_DIGITS);
 	/* the PIN is stored as Argon2id only */
-	char *db = fx_slurp(f->db_path, NULL);
-	assert_non_null(db);
-	free(db);
-	assert_false(fx_file_contains(f->db_path, SENTINEL_PIN));
+	struct udb_conn *c = udb_get(f->db);
+	struct udb_val p[] = {UDB_TEXT(ALICE)};
+	struct {
+		char h[PIN_HASH_MAX];
+	} row = {""};
+	assert_int_equal(udb_exec(c, "SELECT pin_hash FROM wallet_users WHERE msisdn = ?1", p, 1,
+				  pin_hash_cb, &row), 0);
+	udb_put(f->db, c);
+	assert_int_equal(strncmp(row.h, "$argon2id$", 10), 0);
+	assert_null(strstr(row.h, SENTINEL_PIN));
+	if (!f->conninfo[0]) {
+		char *db = fx_slurp(f->db_path, NULL);
+		assert_non_null(db);
+		free(db);
+		assert_false(fx_file_contains(f->db_path, SENTINEL_PIN));
+	}
 	assert_false(fx_file_contains(f->audit_path, SENTINEL_PIN));
 	assert_false(fx_file_contains(f->alert_path, SENTINEL_PIN));
 	fx_free(f);
@@ -612,5 +630,23 @@ int main(void)
 		cmocka_unit_test(test_GW_CONFIRM),   cmocka_unit_test(test_GW_IDEMPOTENT),
 		cmocka_unit_test(test_GW_AUDIT),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int fails = cmocka_run_group_tests_name("gw_controls_sqlite", tests, NULL, NULL);
+	/* the same controls with the ledger and state in PostgreSQL */
+	struct pg_harness pg;
+	char why[256];
+	int rc = pg_harness_start(&pg, why, sizeof(why));
+	if (rc == 1) {
+		printf("SKIP gw_controls_postgresql: %s\n", why);
+		return fails;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "gw_controls_postgresql: %s\n", why);
+		pg_harness_stop(&pg);
+		return fails + 1;
+	}
+	fx_pg = &pg;
+	fails += cmocka_run_group_tests_name("gw_controls_postgresql", tests, NULL, NULL);
+	fx_pg = NULL;
+	pg_harness_stop(&pg);
+	return fails;
 }

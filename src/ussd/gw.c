@@ -633,47 +633,52 @@ void gw_release(struct gw *g, enum gw_face face, const char *dialogue, enum gw_e
 	pthread_mutex_unlock(&g->lock);
 }
 
+#define SWEEP_BATCH 128
+
 unsigned gw_sweep(struct gw *g)
 {
 	int64_t now = g->clock(g->clock_ud);
 	unsigned ended = 0;
 	for (;;) {
-		struct gw_session *victim = NULL;
-		bool drop = false;
+		/* collect a batch under the table lock; end or free them outside it */
+		struct gw_session *expire[SWEEP_BATCH], *drop[SWEEP_BATCH];
+		unsigned ne = 0, nd = 0;
 		pthread_mutex_lock(&g->lock);
-		for (struct gw_session *s = g->list.next; s != &g->list; s = s->next) {
+		for (struct gw_session *s = g->list.next, *next; s != &g->list; s = next) {
+			next = s->next;
 			if (s->refs)
 				continue;
 			bool expired = now - s->last_ms > g->cfg->idle_timeout_ms ||
 				       now - s->created_ms > g->cfg->max_duration_ms;
-			if (!s->ended && expired) {
-				victim = s;
+			if (!s->ended && expired && ne < SWEEP_BATCH) {
 				s->refs++;
-				break;
-			}
-			if (s->ended && now - s->last_ms > g->cfg->tombstone_ms) {
-				victim = s;
-				drop = true;
+				expire[ne++] = s;
+			} else if (s->ended && now - s->last_ms > g->cfg->tombstone_ms &&
+				   nd < SWEEP_BATCH) {
 				unlink_session(g, s);
-				break;
+				drop[nd++] = s;
 			}
+			if (ne == SWEEP_BATCH || nd == SWEEP_BATCH)
+				break;
 		}
 		pthread_mutex_unlock(&g->lock);
-		if (!victim)
-			break;
-		if (drop) {
-			session_free(victim);
-			continue;
+		for (unsigned i = 0; i < nd; i++)
+			session_free(drop[i]);
+		for (unsigned i = 0; i < ne; i++) {
+			struct gw_session *v = expire[i];
+			pthread_mutex_lock(&v->lock);
+			if (!v->ended) {
+				session_end(g, v, GW_END_TIMEOUT);
+				ended++;
+			}
+			pthread_mutex_unlock(&v->lock);
 		}
-		pthread_mutex_lock(&victim->lock);
-		if (!victim->ended) {
-			session_end(g, victim, GW_END_TIMEOUT);
-			ended++;
-		}
-		pthread_mutex_unlock(&victim->lock);
 		pthread_mutex_lock(&g->lock);
-		victim->refs--;
+		for (unsigned i = 0; i < ne; i++)
+			expire[i]->refs--;
 		pthread_mutex_unlock(&g->lock);
+		if (ne < SWEEP_BATCH && nd < SWEEP_BATCH)
+			break;
 	}
 	return ended;
 }
