@@ -371,6 +371,14 @@ static void test_GW_SIMSWAP(void **state)
 	assert_int_equal(simswap_get(f->db, ALICE, &info), 0);
 	assert_string_equal(info.imsi, IMSI_B);
 	assert_int_equal(info.swapped_at, f->now_ms / 1000);
+	/* the SIM a wallet registered from is its binding: a first dialogue from another SIM
+	 * is a swap even if signalling never showed the first one */
+	fx_register(f, CAROL, "Carol Akinyi", "639020000000003", OTHER_PIN);
+	fx_fund(f, CAROL, 100000);
+	const char *carol[] = {"1", BOB, "50", NULL};
+	r = fx_dialogue(f, CAROL, "639020000000004", carol);
+	assert_true(r.end);
+	assert_non_null(strstr(r.text, "paused"));
 	/* no PIN change either */
 	const char *chg[] = {"6", NULL};
 	r = fx_dialogue(f, ALICE, IMSI_B, chg);

@@ -188,6 +188,11 @@ int wallet_register(struct udb *db, const char *msisdn, const char *name, const 
 			udb_rollback(c);
 	}
 	udb_put(db, c);
+	/* the account is bound to the SIM it registered from: seed the subscriber state so a
+	 * later IMSI change is a swap even if signalling never showed this one (GW-SIMSWAP) */
+	bool swapped;
+	if (rc == 0 && imsi && *imsi)
+		rc = simswap_observe(db, msisdn, imsi, now, "registration", &swapped);
 	return rc;
 }
 
