@@ -53,6 +53,14 @@ expect_error "$src/config/ussd.example.yaml" "ussd.example.yaml:"
 "$bin" ussd --config "$tmp/ok.yaml" --check | grep -q "ok (1 service codes, database sqlite)" ||
 	fail "--check on a good file"
 
+# operator SIM swap file
+printf 'msisdn,imsi,time\n254700000001,639020000000001,1767225600\n254700000001,639020000000002,2026-01-02T00:00:00Z\n' >"$tmp/swaps.csv"
+out=$("$bin" ussd --config "$tmp/ok.yaml" --import-simswap "$tmp/swaps.csv") || fail "import: $out"
+[ "$out" = "$tmp/swaps.csv: 2 lines, 1 SIM swaps" ] || fail "import said $out"
+printf '254700000001,not-an-imsi,5\n' >"$tmp/bad.csv"
+if out=$("$bin" ussd --config "$tmp/ok.yaml" --import-simswap "$tmp/bad.csv" 2>&1); then fail "bad csv accepted"; fi
+case "$out" in *"bad.csv:1: imsi: not 6-15 digits"*) echo "ok: $out" ;; *) fail "bad csv said $out" ;; esac
+
 # run it, one signed dialogue, stop it
 "$bin" ussd --config "$tmp/ok.yaml" 2>"$tmp/log" &
 pid=$!

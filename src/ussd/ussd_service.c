@@ -53,7 +53,7 @@ static int provision(struct ussd_service *s, char *err, size_t errsz)
 		int rc = wallet_kyc_import(s->db, f, now, &n, e, sizeof(e));
 		fclose(f);
 		if (rc) {
-			snprintf(err, errsz, "%s:%s", c->kyc_csv, e + 4); /* "line N: ..." -> "N: ..." */
+			snprintf(err, errsz, "%s:%s", c->kyc_csv, e + 5); /* "line N: ..." -> "N: ..." */
 			return rc;
 		}
 	}
