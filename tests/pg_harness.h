@@ -113,6 +113,22 @@ static int pg_harness_newdb(struct pg_harness *h, const char *name, char *connin
 	return ok ? 0 : -1;
 }
 
+static void pg_harness_stop(struct pg_harness *h);
+
+/* Start a server for a test suite: 0 = run it, 1 = skipped (printed), -1 = failed (printed). */
+static int pg_harness_for_suite(struct pg_harness *h, const char *suite)
+{
+	char why[256];
+	int rc = pg_harness_start(h, why, sizeof(why));
+	if (rc == 1)
+		printf("SKIP %s: %s\n", suite, why);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", suite, why);
+		pg_harness_stop(h);
+	}
+	return rc;
+}
+
 static void pg_harness_stop(struct pg_harness *h)
 {
 	char cmd[1024];

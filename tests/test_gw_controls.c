@@ -641,17 +641,9 @@ int main(void)
 	int fails = cmocka_run_group_tests_name("gw_controls_sqlite", tests, NULL, NULL);
 	/* the same controls with the ledger and state in PostgreSQL */
 	struct pg_harness pg;
-	char why[256];
-	int rc = pg_harness_start(&pg, why, sizeof(why));
-	if (rc == 1) {
-		printf("SKIP gw_controls_postgresql: %s\n", why);
-		return fails;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "gw_controls_postgresql: %s\n", why);
-		pg_harness_stop(&pg);
-		return fails + 1;
-	}
+	int rc = pg_harness_for_suite(&pg, "gw_controls_postgresql");
+	if (rc)
+		return fails + (rc < 0);
 	fx_pg = &pg;
 	fails += cmocka_run_group_tests_name("gw_controls_postgresql", tests, NULL, NULL);
 	fx_pg = NULL;

@@ -474,17 +474,9 @@ int main(void)
 	rmdir(lite.tmpdir);
 
 	struct pg_harness pg;
-	char why[256];
-	int rc = pg_harness_start(&pg, why, sizeof(why));
-	if (rc == 1) {
-		printf("SKIP ledger_postgresql: %s\n", why);
-		return fails;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "ledger_postgresql: %s\n", why);
-		pg_harness_stop(&pg);
-		return fails + 1;
-	}
+	int rc = pg_harness_for_suite(&pg, "ledger_postgresql");
+	if (rc)
+		return fails + (rc < 0);
 	struct suite pgs = {.backend = UDB_PGSQL, .pg = &pg};
 	const struct CMUnitTest pg_tests[] = {LEDGER_TESTS(&pgs)};
 	fails += cmocka_run_group_tests_name("ledger_postgresql", pg_tests, NULL, NULL);

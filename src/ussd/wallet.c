@@ -602,17 +602,14 @@ static int take_amount(struct gw *g, struct gw_session *s, struct wallet_sess *w
 
 /* New PIN entered (registration or change): format rules, then hash it for the second entry. */
 static int new_pin(struct gw *g, struct gw_session *s, struct wallet_sess *w, const char *in,
-		   struct gw_reply *r, enum wnode again_node, const char *again_key,
-		   enum wnode next)
+		   struct gw_reply *r, enum wnode again_node, enum wnode next)
 {
 	enum pin_format f = pin_check_format(&g->cfg->pin, in, s->msisdn);
 	if (f != PIN_FORMAT_OK) {
 		if (++w->bad >= WALLET_MAX_BAD)
 			return say(g, r, true, w->node, "wallet.too_many_tries", NULL);
-		int rc = pin_bounds(g, r, false, again_node,
-				    f == PIN_FORMAT_WEAK ? "wallet.pin_weak" : "wallet.pin_format");
-		(void)again_key;
-		return rc;
+		return pin_bounds(g, r, false, again_node,
+				  f == PIN_FORMAT_WEAK ? "wallet.pin_weak" : "wallet.pin_format");
 	}
 	if (pin_hash(&g->cfg->pin, in, w->pin_hash))
 		return -ENOMEM;
@@ -642,7 +639,7 @@ static int wallet_input(struct gw *g, struct gw_session *s, const char *in, stru
 		return pin_bounds(g, r, false, W_REG_PIN, "wallet.reg_pin");
 	}
 	case W_REG_PIN:
-		return new_pin(g, s, w, in, r, W_REG_PIN, "wallet.reg_pin", W_REG_PIN2);
+		return new_pin(g, s, w, in, r, W_REG_PIN, W_REG_PIN2);
 	case W_REG_PIN2:
 		if (!pin_matches(w->pin_hash, in)) {
 			sodium_memzero(w->pin_hash, sizeof(w->pin_hash));
@@ -712,7 +709,7 @@ static int wallet_input(struct gw *g, struct gw_session *s, const char *in, stru
 		}
 		return rc;
 	case W_CHG_NEW:
-		return new_pin(g, s, w, in, r, W_CHG_NEW, "wallet.ask_new_pin", W_CHG_NEW2);
+		return new_pin(g, s, w, in, r, W_CHG_NEW, W_CHG_NEW2);
 	case W_CHG_NEW2: {
 		bool cooling;
 		if (!pin_matches(w->pin_hash, in)) {
