@@ -11,5 +11,7 @@ struct cli_cmd {
 int cmd_version(int argc, char **argv);
 int cmd_ota(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_ussd(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

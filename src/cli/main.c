@@ -10,6 +10,8 @@ static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
 	{"ota", cmd_ota, "build and verify SIM OTA secured packets, manage OTA keys"},
 	{"config", cmd_config, "check a firewall configuration file"},
+	{"ussd", cmd_ussd, "run the secure USSD gateway"},
+	{"audit", cmd_audit, "verify a USSD gateway audit log"},
 	{NULL, NULL, NULL},
 };
 

@@ -1,0 +1,50 @@
+/* The gateway's configuration: the `ussd:` section of a YAML file (libyaml). Errors read
+ * "file:line: field: problem". Secrets (HMAC keys, bearer tokens) are never inline: the file
+ * names a secret file, which is read here and kept out of every log. */
+#ifndef DFS_USSD_CONFIG_H
+#define DFS_USSD_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw.h"
+#include "udb.h"
+
+#define USSD_PATH_MAX 512
+#define USSD_AGENTS_MAX 64
+#define USSD_TOKEN_MAX 128
+
+struct ussd_agent {
+	char number[12];
+	char name[LEDGER_NAME_MAX];
+};
+
+struct ussd_config {
+	struct gw_config gw;
+	char listen_host[64];
+	unsigned listen_port;
+	char tls_cert[USSD_PATH_MAX], tls_key[USSD_PATH_MAX]; /* both empty = plain HTTP */
+	unsigned threads;
+	enum udb_backend db_backend;
+	char db_path[USSD_PATH_MAX];
+	char db_conninfo[USSD_PATH_MAX];
+	unsigned db_pool;
+	char audit_log[USSD_PATH_MAX];
+	bool audit_fsync;
+	char alert_log[USSD_PATH_MAX];
+	char messages[USSD_PATH_MAX];
+	uint8_t aggregator_key[GW_SECRET_MAX]; /* GW-APPAUTH: requests to us */
+	size_t aggregator_key_len;
+	int64_t replay_window_s;
+	char feed_token[USSD_TOKEN_MAX];   /* operator SIM swap feed, bearer */
+	char camara_token[USSD_TOKEN_MAX]; /* CAMARA SIM Swap API, bearer */
+	char kyc_csv[USSD_PATH_MAX];
+	struct ussd_agent agents[USSD_AGENTS_MAX];
+	unsigned n_agents;
+};
+
+/* Load and check a file. 0, or negative errno with "file:line: field: problem" in err. */
+int ussd_config_load(struct ussd_config *c, const char *path, char *err, size_t errsz);
+void ussd_config_wipe(struct ussd_config *c); /* zero the secrets */
+
+#endif

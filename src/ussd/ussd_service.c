@@ -1,0 +1,154 @@
+/* The USSD gateway service, see ussd_service.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "ext_app.h"
+#include "ussd_service.h"
+#include "wallet.h"
+
+static void *sweeper_main(void *arg)
+{
+	struct ussd_service *s = arg;
+	pthread_mutex_lock(&s->stop_lock);
+	while (!s->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &ts);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->stop_lock);
+		gw_sweep(&s->g);
+		pthread_mutex_lock(&s->stop_lock);
+	}
+	pthread_mutex_unlock(&s->stop_lock);
+	return NULL;
+}
+
+static int provision(struct ussd_service *s, char *err, size_t errsz)
+{
+	const struct ussd_config *c = s->cfg;
+	int64_t now = gw_now_s(&s->g);
+	for (unsigned i = 0; i < c->n_agents; i++) {
+		int rc = wallet_agent_ensure(&s->g.ledger, c->agents[i].number, c->agents[i].name, now);
+		if (rc) {
+			snprintf(err, errsz, "agent %s: cannot create its account (%d)",
+				 c->agents[i].number, rc);
+			return rc;
+		}
+	}
+	if (c->kyc_csv[0]) {
+		FILE *f = fopen(c->kyc_csv, "r");
+		if (!f) {
+			snprintf(err, errsz, "%s: %s", c->kyc_csv, strerror(errno));
+			return -errno;
+		}
+		unsigned n;
+		char e[160];
+		int rc = wallet_kyc_import(s->db, f, now, &n, e, sizeof(e));
+		fclose(f);
+		if (rc) {
+			snprintf(err, errsz, "%s:%s", c->kyc_csv, e + 5); /* "line N: ..." -> "N: ..." */
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw_clock_fn clock,
+		       void *clock_ud, char *err, size_t errsz)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	pthread_mutex_init(&s->stop_lock, NULL);
+	pthread_cond_init(&s->stop_cond, NULL);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errsz, "libcurl init failed");
+		return -EIO;
+	}
+	struct udb_config uc = {.backend = cfg->db_backend, .sqlite_path = cfg->db_path,
+				.pg_conninfo = cfg->db_conninfo, .pool_size = cfg->db_pool};
+	int rc = udb_open(&s->db, &uc, err, errsz);
+	if (rc)
+		goto fail;
+	if ((rc = audit_open(&s->audit, cfg->audit_log, cfg->audit_fsync, err, errsz)))
+		goto fail;
+	if (cfg->alert_log[0] && !(s->alerts = fopen(cfg->alert_log, "a"))) {
+		rc = -errno;
+		snprintf(err, errsz, "%s: %s", cfg->alert_log, strerror(errno));
+		goto fail;
+	}
+	const char *required[128];
+	unsigned n = 0;
+	for (const char *const *k = gw_required_messages; *k; k++)
+		required[n++] = *k;
+	for (const char *const *k = wallet_required_messages; *k && n < 127; k++)
+		required[n++] = *k;
+	required[n] = NULL;
+	if ((rc = msgcat_load(&s->msgs, cfg->messages, required, err, errsz)))
+		goto fail;
+	if ((rc = gw_init(&s->g, &cfg->gw, s->db, s->audit, s->alerts, &s->msgs, clock, clock_ud))) {
+		snprintf(err, errsz, "gateway: cannot initialise (%s)", strerror(-rc));
+		goto fail;
+	}
+	s->g_ready = true;
+	s->g.wallet = &wallet_app;
+	s->g.external = &ext_app;
+	if ((rc = provision(s, err, errsz)))
+		goto fail;
+	struct http_face_config hc = {
+		.host = cfg->listen_host,
+		.port = cfg->listen_port,
+		.threads = cfg->threads,
+		.tls_cert = cfg->tls_cert[0] ? cfg->tls_cert : NULL,
+		.tls_key = cfg->tls_key,
+		.agg_key = cfg->aggregator_key,
+		.agg_key_len = cfg->aggregator_key_len,
+		.replay_window_s = cfg->replay_window_s,
+		.feed_token = cfg->feed_token,
+		.camara_token = cfg->camara_token,
+	};
+	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
+		goto fail;
+	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) == 0)
+		s->sweeper_running = true;
+	gw_audit(&s->g, NULL, "service-start", NULL, "started", NULL, NULL, -1, -1, 0);
+	return 0;
+fail:
+	ussd_service_stop(s);
+	return rc;
+}
+
+void ussd_service_stop(struct ussd_service *s)
+{
+	pthread_mutex_lock(&s->stop_lock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->stop_cond);
+	pthread_mutex_unlock(&s->stop_lock);
+	if (s->sweeper_running)
+		pthread_join(s->sweeper, NULL);
+	s->sweeper_running = false;
+	http_face_stop(s->http);
+	s->http = NULL;
+	if (s->g_ready) {
+		gw_audit(&s->g, NULL, "service-stop", NULL, "stopped", NULL, NULL, -1, -1, 0);
+		gw_destroy(&s->g);
+	}
+	s->g_ready = false;
+	msgcat_free(&s->msgs);
+	if (s->alerts)
+		fclose(s->alerts);
+	s->alerts = NULL;
+	audit_close(s->audit);
+	s->audit = NULL;
+	udb_close(s->db);
+	s->db = NULL;
+	curl_global_cleanup();
+	pthread_cond_destroy(&s->stop_cond);
+	pthread_mutex_destroy(&s->stop_lock);
+}

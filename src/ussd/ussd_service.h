@@ -1,0 +1,37 @@
+/* `dfsguard ussd`: everything the gateway runs, assembled from its configuration: database,
+ * audit log, alert file, message catalogue, gateway core with the wallet and external apps,
+ * the HTTP face, and a sweeper thread that ends timed-out sessions (GW-TIMEOUT).
+ * The MAP face (M3UA/SCCP/TCAP) attaches to svc->g with gw_handle()/gw_release() and
+ * GW_FACE_MAP requests once the TCAP/MAP codecs are on main; see docs/ussd.md. */
+#ifndef DFS_USSD_SERVICE_H
+#define DFS_USSD_SERVICE_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "gw.h"
+#include "http_face.h"
+#include "ussd_config.h"
+
+struct ussd_service {
+	const struct ussd_config *cfg;
+	struct udb *db;
+	struct audit_log *audit;
+	FILE *alerts;
+	struct msgcat msgs;
+	struct gw g;
+	bool g_ready;
+	struct http_face *http;
+	pthread_t sweeper;
+	bool sweeper_running;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+};
+
+/* Start everything; clock NULL = real time. 0 or negative errno with the reason in err. */
+int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw_clock_fn clock,
+		       void *clock_ud, char *err, size_t errsz);
+void ussd_service_stop(struct ussd_service *s);
+
+#endif
