@@ -13,5 +13,6 @@ int cmd_ota(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ussd(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_fw(int argc, char **argv);
 
 #endif

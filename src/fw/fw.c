@@ -186,19 +186,6 @@ void fw_get_totals(const struct fw *fw, enum relay_dir d, struct fw_totals *t)
 	t->malformed = c.malformed;
 }
 
-static void put(char *out, size_t outsz, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void put(char *out, size_t outsz, size_t *off, const char *fmt, ...)
-{
-	if (*off + 1 >= outsz)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(out + *off, outsz - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off = *off + (size_t)n >= outsz ? outsz - 1 : *off + (size_t)n;
-}
-
 size_t fw_metrics_text(const struct fw *fw, char *out, size_t outsz)
 {
 	size_t off = 0;
@@ -206,35 +193,35 @@ size_t fw_metrics_text(const struct fw *fw, char *out, size_t outsz)
 	unsigned np = lk->relay.n_partners, nh = lk->relay.n_homes;
 	static const char *const kinds[] = {"in", "forwarded", "blocked", "answered", "rejected", "refused", "held"};
 	out[0] = 0;
-	put(out, outsz, &off, "# HELP dfsguard_fw_messages_total M3UA DATA messages received per link and what became of them.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_messages_total M3UA DATA messages received per link and what became of them.\n"
 			      "# TYPE dfsguard_fw_messages_total counter\n");
 	for (unsigned i = 0; i < np + nh; i++) {
 		const struct relay_counters *c = i < np ? relay_partner_counters(fw->relay, i)
 							: relay_home_counters(fw->relay, i - np);
 		uint64_t v[] = {c->in, c->forwarded, c->blocked, c->answered, c->rejected, c->refused, c->held};
 		for (unsigned k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			put(out, outsz, &off, "dfsguard_fw_messages_total{link=\"%s\",direction=\"%s\",outcome=\"%s\"} %" PRIu64 "\n",
+			fw_textf(out, outsz, &off, "dfsguard_fw_messages_total{link=\"%s\",direction=\"%s\",outcome=\"%s\"} %" PRIu64 "\n",
 			    fw->link_names[i], i < np ? "from_partner" : "from_home", kinds[k], v[k]);
 	}
-	put(out, outsz, &off, "# HELP dfsguard_fw_malformed_total Messages that did not decode, per link.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_malformed_total Messages that did not decode, per link.\n"
 			      "# TYPE dfsguard_fw_malformed_total counter\n");
 	for (unsigned i = 0; i < np + nh; i++) {
 		const struct relay_counters *c = i < np ? relay_partner_counters(fw->relay, i)
 							: relay_home_counters(fw->relay, i - np);
-		put(out, outsz, &off, "dfsguard_fw_malformed_total{link=\"%s\"} %" PRIu64 "\n", fw->link_names[i], c->malformed);
+		fw_textf(out, outsz, &off, "dfsguard_fw_malformed_total{link=\"%s\"} %" PRIu64 "\n", fw->link_names[i], c->malformed);
 	}
-	put(out, outsz, &off, "# HELP dfsguard_fw_link_up Link state: partner links 1 when their AS is active, home links 1 when the ASP is active.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_link_up Link state: partner links 1 when their AS is active, home links 1 when the ASP is active.\n"
 			      "# TYPE dfsguard_fw_link_up gauge\n");
 	for (unsigned i = 0; i < np; i++)
-		put(out, outsz, &off, "dfsguard_fw_link_up{link=\"%s\",side=\"partner\",state=\"%s\"} %d\n", fw->link_names[i],
+		fw_textf(out, outsz, &off, "dfsguard_fw_link_up{link=\"%s\",side=\"partner\",state=\"%s\"} %d\n", fw->link_names[i],
 		    m3ua_as_state_name(m3ua_sg_as_state(relay_partner(fw->relay, i))),
 		    m3ua_sg_as_state(relay_partner(fw->relay, i)) == M3UA_AS_ACTIVE);
 	for (unsigned i = 0; i < nh; i++) {
 		enum m3ua_asp_state s = m3ua_link_state(relay_home(fw->relay, i));
-		put(out, outsz, &off, "dfsguard_fw_link_up{link=\"%s\",side=\"home\",state=\"%s\"} %d\n",
+		fw_textf(out, outsz, &off, "dfsguard_fw_link_up{link=\"%s\",side=\"home\",state=\"%s\"} %d\n",
 		    fw->link_names[np + i], m3ua_asp_state_name(s), s == M3UA_ASP_ACTIVE);
 	}
-	put(out, outsz, &off, "# HELP dfsguard_fw_queue_bytes Output queued per link (bytes).\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_queue_bytes Output queued per link (bytes).\n"
 			      "# TYPE dfsguard_fw_queue_bytes gauge\n");
 	for (unsigned i = 0; i < np; i++) {
 		size_t q = 0;
@@ -242,14 +229,14 @@ size_t fw_metrics_text(const struct fw *fw, char *out, size_t outsz)
 		for (struct m3ua_link *k = m3ua_sg_next(sg, NULL); k; k = m3ua_sg_next(sg, k))
 			if (m3ua_link_conn(k))
 				q += tp_queued_bytes(m3ua_link_conn(k));
-		put(out, outsz, &off, "dfsguard_fw_queue_bytes{link=\"%s\"} %zu\n", fw->link_names[i], q);
+		fw_textf(out, outsz, &off, "dfsguard_fw_queue_bytes{link=\"%s\"} %zu\n", fw->link_names[i], q);
 	}
 	for (unsigned i = 0; i < nh; i++) {
 		struct tp_conn *c = m3ua_link_conn(relay_home(fw->relay, i));
-		put(out, outsz, &off, "dfsguard_fw_queue_bytes{link=\"%s\"} %zu\n", fw->link_names[np + i],
+		fw_textf(out, outsz, &off, "dfsguard_fw_queue_bytes{link=\"%s\"} %zu\n", fw->link_names[np + i],
 		    c ? tp_queued_bytes(c) : 0);
 	}
-	put(out, outsz, &off, "# HELP dfsguard_fw_held_messages Messages held while no home link is active.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_held_messages Messages held while no home link is active.\n"
 			      "# TYPE dfsguard_fw_held_messages gauge\ndfsguard_fw_held_messages %zu\n",
 	    relay_held_msgs(fw->relay));
 	off += fw_engine_metrics(&fw->eng, fw->link_names, np + nh, np, out + off, outsz - off);

@@ -63,6 +63,9 @@ struct fw_httpd *fw_httpd_start(struct evloop *l, const char *addr, uint16_t por
 uint16_t fw_httpd_port(const struct fw_httpd *h);
 void fw_httpd_stop(struct fw_httpd *h);
 
+/* Append printf-style text at *off (never past outsz - 1; always NUL-terminated). */
+void fw_textf(char *out, size_t outsz, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* The engine's own part of the metrics text (verdicts, rules, latency, outputs). */
 size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_names, unsigned n_links,
 			 unsigned n_partners, char *out, size_t outsz);

@@ -117,8 +117,7 @@ void fw_httpd_stop(struct fw_httpd *h)
 	free(h);
 }
 
-static void put(char *out, size_t outsz, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void put(char *out, size_t outsz, size_t *off, const char *fmt, ...)
+void fw_textf(char *out, size_t outsz, size_t *off, const char *fmt, ...)
 {
 	if (*off + 1 >= outsz)
 		return;
@@ -137,28 +136,28 @@ size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_name
 	if (!outsz)
 		return 0;
 	out[0] = 0;
-	put(out, outsz, &off, "# HELP dfsguard_fw_verdicts_total Policy verdicts per link and direction.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_verdicts_total Policy verdicts per link and direction.\n"
 			      "# TYPE dfsguard_fw_verdicts_total counter\n");
 	for (unsigned i = 0; i < n_links; i++)
 		for (unsigned a = 0; a < 3; a++)
-			put(out, outsz, &off,
+			fw_textf(out, outsz, &off,
 			    "dfsguard_fw_verdicts_total{link=\"%s\",direction=\"%s\",verdict=\"%s\"} %" PRIu64 "\n",
 			    link_names ? link_names[i] : "capture", i < n_partners ? "from_partner" : "from_home",
 			    get_value_string(verdict_action_names, a), e->verdicts[i][a]);
-	put(out, outsz, &off, "# HELP dfsguard_fw_rule_hits_total Messages each rule fired on.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_rule_hits_total Messages each rule fired on.\n"
 			      "# TYPE dfsguard_fw_rule_hits_total counter\n");
 	for (unsigned r = 1; r < RULE_COUNT; r++)
-		put(out, outsz, &off, "dfsguard_fw_rule_hits_total{rule=\"%s\"} %" PRIu64 "\n", rule_name(r),
+		fw_textf(out, outsz, &off, "dfsguard_fw_rule_hits_total{rule=\"%s\"} %" PRIu64 "\n", rule_name(r),
 		    e->rule_hits[r]);
-	put(out, outsz, &off, "# HELP dfsguard_fw_verdict_seconds Time to decode and judge one message.\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_verdict_seconds Time to decode and judge one message.\n"
 			      "# TYPE dfsguard_fw_verdict_seconds histogram\n");
 	uint64_t cum = 0;
 	for (unsigned i = 0; i < FW_LAT_BUCKETS; i++) {
 		cum += e->lat_count[i];
-		put(out, outsz, &off, "dfsguard_fw_verdict_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", fw_lat_bounds_s[i], cum);
+		fw_textf(out, outsz, &off, "dfsguard_fw_verdict_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", fw_lat_bounds_s[i], cum);
 	}
 	cum += e->lat_count[FW_LAT_BUCKETS];
-	put(out, outsz, &off, "dfsguard_fw_verdict_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	fw_textf(out, outsz, &off, "dfsguard_fw_verdict_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
 			      "dfsguard_fw_verdict_seconds_sum %.9f\ndfsguard_fw_verdict_seconds_count %" PRIu64 "\n",
 	    cum, e->lat_sum_s, cum);
 	struct { const char *name, *help; uint64_t v; } simple[] = {
@@ -173,12 +172,12 @@ size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_name
 		{"snapshot_failures_total", "Subscriber state snapshots that failed.", e->snapshot_failures},
 	};
 	for (unsigned i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
-		put(out, outsz, &off, "# HELP dfsguard_fw_%s %s\n# TYPE dfsguard_fw_%s counter\ndfsguard_fw_%s %" PRIu64 "\n",
+		fw_textf(out, outsz, &off, "# HELP dfsguard_fw_%s %s\n# TYPE dfsguard_fw_%s counter\ndfsguard_fw_%s %" PRIu64 "\n",
 		    simple[i].name, simple[i].help, simple[i].name, simple[i].name, simple[i].v);
 	struct sub_state_stats st = {0};
 	if (e->state)
 		e->state->ops->stats(e->state, &st);
-	put(out, outsz, &off, "# HELP dfsguard_fw_subscribers Subscribers in the state.\n# TYPE dfsguard_fw_subscribers gauge\n"
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_subscribers Subscribers in the state.\n# TYPE dfsguard_fw_subscribers gauge\n"
 			      "dfsguard_fw_subscribers %" PRIu64 "\n", st.subscribers);
 	return off;
 }
