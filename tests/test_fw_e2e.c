@@ -52,6 +52,8 @@ static const char *policy_yaml =
 	"  - {name: Alpen, country: '49', gt_prefixes: ['49179900'], imsi_prefixes: ['26299']}\n";
 
 struct world {
+	enum tp_kind kind;
+	const char *home_down; /* "hold" (default) or "refuse" */
 	struct evloop *l;
 	struct tp_net *net;
 	struct m3ua_sg *sink;
@@ -176,6 +178,7 @@ static const struct m3ua_cbs pasp_cbs = {.on_data = pasp_on_data};
 
 static void write_config(struct world *w, const char *extra_links, bool monitor)
 {
+	const char *kind = tp_kind_name(w->kind);
 	FILE *f = fopen(w->cfg_path, "w");
 	assert_non_null(f);
 	fprintf(f, "%s", policy_yaml);
@@ -184,20 +187,20 @@ static void write_config(struct world *w, const char *extra_links, bool monitor)
 	fprintf(f,
 		"links:\n"
 		"  on_error: closed\n"
-		"  home_down: hold\n"
+		"  home_down: %s\n"
 		"  hold_max_msgs: 1000\n"
 		"  home_point_codes: [%u]\n"
 		"  partners:\n"
-		"    - {name: alpen, listen: 'tcp:127.0.0.1:0', routing_context: %d, traffic_mode: override,\n"
+		"    - {name: alpen, listen: '%s:127.0.0.1:0', routing_context: %d, traffic_mode: override,\n"
 		"       point_codes: [%u]}\n"
 		"  home:\n"
-		"    - {name: stp, connect: 'tcp:127.0.0.1:%u', routing_context: %d, reconnect_ms: 20}\n"
+		"    - {name: stp, connect: '%s:127.0.0.1:%u', routing_context: %d, reconnect_ms: 20}\n"
 		"  alerts: {file: '%s'}\n"
 		"  capture: {file: '%s', rotate_bytes: 65536, keep: 3}\n"
 		"  metrics: {address: 127.0.0.1, port: 0}\n"
 		"  snapshot: {file: '%s', interval_s: 3600}\n"
 		"%s",
-		PC_HOME, RC, PC_PARTNER, m3ua_sg_port(w->sink), RC, w->alerts, w->capture, w->snapshot,
+		w->home_down ? w->home_down : "hold", PC_HOME, kind, RC, PC_PARTNER, kind, m3ua_sg_port(w->sink), RC, w->alerts, w->capture, w->snapshot,
 		extra_links ? extra_links : "");
 	fclose(f);
 }
@@ -209,7 +212,7 @@ static void partner_connect(struct world *w)
 	char err[256];
 	struct m3ua_asp_cfg cfg = {.name = "alpen-asp", .has_rctx = true, .rctx = RC, .tmt = M3UA_TMT_OVERRIDE,
 				   .reconnect_ms = 10};
-	cfg.remote = (struct tp_endpoint){.kind = TP_TCP, .n_addrs = 1, .addrs = {"127.0.0.1"},
+	cfg.remote = (struct tp_endpoint){.kind = w->kind, .n_addrs = 1, .addrs = {"127.0.0.1"},
 					  .port = (uint16_t)fw_partner_port(w)};
 	w->pasp = m3ua_asp_new(w->net, &cfg, &pasp_cbs, w, err, sizeof(err));
 	if (!w->pasp)
@@ -220,7 +223,7 @@ static void partner_connect(struct world *w)
 static void fw_start(struct world *w)
 {
 	char err[2048];
-	w->fw = fw_new(w->l, w->cfg_path, test_decode, err, sizeof(err));
+	w->fw = fw_new(w->l, w->net, w->cfg_path, test_decode, err, sizeof(err));
 	if (!w->fw)
 		fail_msg("fw_new: %s", err);
 	partner_connect(w);
@@ -234,10 +237,11 @@ static void fw_stop(struct world *w)
 	w->fw = NULL;
 }
 
-static struct world *world_new(void)
+static struct world *world_new(enum tp_kind kind)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	char err[256];
+	w->kind = kind;
 	snprintf(w->dir, sizeof(w->dir), "/tmp/dfsg-fw-XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
 	snprintf(w->cfg_path, sizeof(w->cfg_path), "%s/fw.yaml", w->dir);
@@ -246,8 +250,10 @@ static struct world *world_new(void)
 	snprintf(w->snapshot, sizeof(w->snapshot), "%s/state.sqlite", w->dir);
 	w->l = evloop_new(err, sizeof(err));
 	w->net = tp_net_new(w->l, err, sizeof(err));
+	if (kind == TP_USRSCTP && tp_net_usrsctp_start(w->net, 0, err, sizeof(err)) < 0)
+		fail_msg("usrsctp: %s", err);
 	struct m3ua_sg_cfg sink = {.name = "home-stp", .has_rctx = true, .rctx = RC, .tmt = M3UA_TMT_OVERRIDE,
-				   .local = {.kind = TP_TCP, .n_addrs = 1, .addrs = {"127.0.0.1"}}};
+				   .local = {.kind = kind, .n_addrs = 1, .addrs = {"127.0.0.1"}}};
 	w->sink = m3ua_sg_new(w->net, &sink, &sink_cbs, w, err, sizeof(err));
 	assert_non_null(w->sink);
 	write_config(w, NULL, false);
@@ -335,9 +341,9 @@ static unsigned metric(struct world *w, const char *prefix)
 
 /* ---- tests ---- */
 
-static void test_legit_and_attacks(void **state)
+static void legit_and_attacks(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	send_mix(w, 400, 10, 'A'); /* 40 attacks */
 	RUN_UNTIL(w, w->sink_rx >= 400);
 	for (int i = 0; i < 50; i++)
@@ -378,9 +384,9 @@ static void test_legit_and_attacks(void **state)
 	world_free(w);
 }
 
-static void test_malformed_flood(void **state)
+static void malformed_flood(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	send_mix(w, 200, 1, 'Z'); /* a malformed message after every legitimate one */
 	RUN_UNTIL(w, w->sink_rx >= 200);
 	struct fw_totals t;
@@ -399,9 +405,9 @@ static void test_malformed_flood(void **state)
 	world_free(w);
 }
 
-static void test_reload(void **state)
+static void reload(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	char err[2048];
 	/* a bad file is refused with its error; the running configuration stays */
 	FILE *f = fopen(w->cfg_path, "a");
@@ -434,9 +440,9 @@ static void test_reload(void **state)
 	world_free(w);
 }
 
-static void test_state_survives_restart(void **state)
+static void state_survives_restart(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	send_mix(w, 20, 0, 0);
 	RUN_UNTIL(w, w->sink_rx >= 20);
 	assert_int_equal(metric(w, "dfsguard_fw_subscribers "), 1);
@@ -447,9 +453,9 @@ static void test_state_survives_restart(void **state)
 	world_free(w);
 }
 
-static void test_partner_drop_reconnect(void **state)
+static void partner_drop_reconnect(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	send_mix(w, 50, 0, 0);
 	RUN_UNTIL(w, w->sink_rx >= 50);
 	m3ua_link_close(w->pasp);
@@ -464,9 +470,9 @@ static void test_partner_drop_reconnect(void **state)
 	world_free(w);
 }
 
-static void test_home_down_hold(void **state)
+static void home_down_hold(enum tp_kind kind)
 {
-	struct world *w = world_new();
+	struct world *w = world_new(kind);
 	/* the home STP goes away: messages are held (bounded), then delivered in order */
 	struct m3ua_link *home = m3ua_sg_next(w->sink, NULL);
 	m3ua_sg_close(w->sink);
@@ -482,15 +488,93 @@ static void test_home_down_hold(void **state)
 	world_free(w);
 }
 
+/* The home STP refuses us: with home_down refuse, partner messages are refused at once. */
+static void test_home_down_refuse(void **state)
+{
+	struct world *w = world_new(TP_TCP);
+	fw_stop(w);
+	w->home_down = "refuse";
+	write_config(w, NULL, false);
+	fw_start(w);
+	m3ua_sg_close(w->sink);
+	w->sink = NULL;
+	RUN_UNTIL(w, !relay_home_available(fw_relay(w->fw)));
+	send_mix(w, 25, 0, 0);
+	struct fw_totals t;
+	RUN_UNTIL(w, (fw_get_totals(w->fw, RELAY_FROM_PARTNER, &t), t.refused == 25));
+	assert_int_equal(t.held, 0);
+	check_counters(w);
+	world_free(w);
+}
+
+struct raw_peer {
+	bool up, down;
+	int err;
+	unsigned msgs;
+};
+static void raw_up(struct tp_conn *c, void *ud) { ((struct raw_peer *)ud)->up = true; }
+static void raw_msg(struct tp_conn *c, const uint8_t *p, size_t len, uint16_t s, void *ud)
+{
+	((struct raw_peer *)ud)->msgs++;
+}
+static void raw_down(struct tp_conn *c, int err, void *ud)
+{
+	((struct raw_peer *)ud)->down = true;
+	((struct raw_peer *)ud)->err = err;
+}
+static const struct tp_cbs raw_cbs = {raw_up, raw_msg, NULL, raw_down};
+
+/* A peer that sends garbage M3UA is answered with an ERR and dropped; the firewall goes on. */
+static void test_garbage_peer(void **state)
+{
+	struct world *w = world_new(TP_TCP);
+	char err[256];
+	struct raw_peer rp = {0};
+	struct tp_endpoint ep = {.kind = TP_TCP, .n_addrs = 1, .addrs = {"127.0.0.1"},
+				 .port = (uint16_t)fw_partner_port(w)};
+	struct tp_opts o = {0};
+	struct tp_conn *c = tp_connect(w->net, &ep, &o, &raw_cbs, &rp, err, sizeof(err));
+	assert_non_null(c);
+	RUN_UNTIL(w, rp.up);
+	static const uint8_t garbage[] = {0x07, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x10,
+					  'g', 'a', 'r', 'b', 'a', 'g', 'e', '!'};
+	assert_int_equal(tp_send(c, garbage, sizeof(garbage), 0), 0);
+	RUN_UNTIL(w, rp.down);
+	assert_true(rp.msgs >= 1); /* the ERR (invalid version) */
+	send_mix(w, 32, 4, 'A');
+	RUN_UNTIL(w, w->sink_rx >= 32);
+	assert_null(w->sink_bad);
+	assert_int_equal(w->sink_attacks, 0);
+	check_counters(w);
+	world_free(w);
+}
+
+static void test_tcp_legit_and_attacks(void **state) { legit_and_attacks(TP_TCP); }
+static void test_usrsctp_legit_and_attacks(void **state) { legit_and_attacks(TP_USRSCTP); }
+static void test_tcp_malformed_flood(void **state) { malformed_flood(TP_TCP); }
+static void test_usrsctp_malformed_flood(void **state) { malformed_flood(TP_USRSCTP); }
+static void test_tcp_reload(void **state) { reload(TP_TCP); }
+static void test_usrsctp_reload(void **state) { reload(TP_USRSCTP); }
+static void test_state_survives_restart(void **state) { state_survives_restart(TP_TCP); }
+static void test_tcp_partner_drop_reconnect(void **state) { partner_drop_reconnect(TP_TCP); }
+static void test_usrsctp_partner_drop_reconnect(void **state) { partner_drop_reconnect(TP_USRSCTP); }
+static void test_home_down_hold(void **state) { home_down_hold(TP_TCP); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_legit_and_attacks),
-		cmocka_unit_test(test_malformed_flood),
-		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_tcp_legit_and_attacks),
+		cmocka_unit_test(test_usrsctp_legit_and_attacks),
+		cmocka_unit_test(test_tcp_malformed_flood),
+		cmocka_unit_test(test_usrsctp_malformed_flood),
+		cmocka_unit_test(test_tcp_reload),
+		cmocka_unit_test(test_usrsctp_reload),
 		cmocka_unit_test(test_state_survives_restart),
-		cmocka_unit_test(test_partner_drop_reconnect),
+		cmocka_unit_test(test_tcp_partner_drop_reconnect),
+		cmocka_unit_test(test_usrsctp_partner_drop_reconnect),
 		cmocka_unit_test(test_home_down_hold),
+		cmocka_unit_test(test_home_down_refuse),
+		cmocka_unit_test(test_garbage_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

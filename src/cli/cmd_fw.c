@@ -122,7 +122,7 @@ int cmd_fw(int argc, char **argv)
 	if (iface)
 		r.passive = fw_passive_new(r.loop, r.config, iface, sig_decode_m3ua, err, sizeof(err));
 	else
-		r.fw = fw_new(r.loop, r.config, sig_decode_m3ua, err, sizeof(err));
+		r.fw = fw_new(r.loop, NULL, r.config, sig_decode_m3ua, err, sizeof(err));
 	if (!r.fw && !r.passive) {
 		fprintf(stderr, "dfsguard fw: %s\n", err);
 		evloop_fd_set(r.loop, r.sfd, 0, NULL, NULL);

@@ -12,6 +12,7 @@
 struct fw {
 	struct evloop *loop;
 	struct tp_net *net;
+	bool net_borrowed;
 	struct relay *relay;
 	struct fw_engine eng;
 	struct fw_httpd *httpd;
@@ -81,8 +82,8 @@ static bool needs_usrsctp(const struct fw_links *l)
 	return false;
 }
 
-struct fw *fw_new(struct evloop *l, const char *config_path, fw_decode_fn decode, char *err,
-		  size_t errsz)
+struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, fw_decode_fn decode,
+		  char *err, size_t errsz)
 {
 	struct fw *fw = calloc(1, sizeof(*fw));
 	if (!fw) {
@@ -99,11 +100,13 @@ struct fw *fw_new(struct evloop *l, const char *config_path, fw_decode_fn decode
 		fw->link_names[i] = lk->relay.partners[i].sg.name;
 	for (unsigned i = 0; i < lk->relay.n_homes; i++)
 		fw->link_names[lk->relay.n_partners + i] = lk->relay.homes[i].name;
-	fw->net = tp_net_new(l, err, errsz);
-	if (!fw->net)
+	if (net) {
+		fw->net = net;
+		fw->net_borrowed = true;
+	} else if (!(fw->net = tp_net_new(l, err, errsz)) ||
+		   (needs_usrsctp(lk) && tp_net_usrsctp_start(fw->net, lk->usrsctp_port, err, errsz) < 0)) {
 		goto fail;
-	if (needs_usrsctp(lk) && tp_net_usrsctp_start(fw->net, lk->usrsctp_port, err, errsz) < 0)
-		goto fail;
+	}
 	struct relay_cfg rc = lk->relay;
 	rc.hook = fw_hook;
 	rc.hook_ud = fw;
@@ -123,7 +126,7 @@ struct fw *fw_new(struct evloop *l, const char *config_path, fw_decode_fn decode
 fail:
 	if (fw->relay)
 		relay_free(fw->relay);
-	if (fw->net)
+	if (fw->net && !fw->net_borrowed)
 		tp_net_free(fw->net);
 	fw_engine_fini(&fw->eng);
 	free(fw);
@@ -162,7 +165,8 @@ void fw_free(struct fw *fw)
 	if (fw->httpd)
 		fw_httpd_stop(fw->httpd);
 	relay_free(fw->relay);
-	tp_net_free(fw->net);
+	if (!fw->net_borrowed)
+		tp_net_free(fw->net);
 	fw_engine_fini(&fw->eng);
 	free(fw);
 }

@@ -50,9 +50,11 @@ int fw_links_parse(const char *path, struct fw_links *out, struct cfg_errors *er
 struct fw;
 
 /* Load the configuration (policy and links), load the state snapshot, start the links and the
- * metrics endpoint on loop l. NULL with the reason in err. */
-struct fw *fw_new(struct evloop *l, const char *config_path, fw_decode_fn decode, char *err,
-		  size_t errsz);
+ * metrics endpoint on loop l. net: the transports to use (not freed by fw_free; usrsctp must
+ * already be started on it when a link needs it), or NULL for the firewall's own. NULL with the
+ * reason in err. */
+struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, fw_decode_fn decode,
+		  char *err, size_t errsz);
 /* Reload the configuration file: the rules, policy settings, alert outputs and fail mode take
  * effect at once; links are kept as they are (changes to them need a restart, reported in
  * err as a warning with return value 1). An invalid file is refused (-EINVAL, reason in err) and
