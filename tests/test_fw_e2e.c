@@ -23,7 +23,7 @@
 #include "evloop.h"
 #include "fw.h"
 #include "m3ua_asp.h"
-#include "m3ua_pending.h"
+#include "m3ua.h"
 #include "sigmsg_build.h"
 #include "transport.h"
 
