@@ -40,11 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tcap_decode(out1, w1.len, 0, &m2, &e) < 0)
 			abort();
 		struct dfs_wbuf w2 = dfs_wbuf_init(out2, sizeof(out2));
-		if (tcap_encode_opt(&w2, &m2, fl) != 0 || w2.len != w1.len || memcmp(out1, out2, w1.len))
+		if (tcap_encode_opt(&w2, &m2, fl) != 0 || w2.len != w1.len ||
+		    memcmp(out1, out2, w1.len))
 			abort();
 		if (m2.msg_type != m.msg_type || m2.n_components != m.n_components ||
-		    m2.otid.val != m.otid.val || m2.dtid.val != m.dtid.val || m2.map_ac != m.map_ac ||
-		    strcmp(m2.dest_ref, m.dest_ref) || strcmp(m2.orig_ref, m.orig_ref))
+		    m2.otid.val != m.otid.val || m2.dtid.val != m.dtid.val ||
+		    m2.map_ac != m.map_ac || strcmp(m2.dest_ref, m.dest_ref) ||
+		    strcmp(m2.orig_ref, m.orig_ref))
 			abort();
 	}
 	return 0;

@@ -9,8 +9,9 @@
 #include "map.h"
 
 /* SMS-DELIVER from +49170123456 "Hello" and SMS-SUBMIT to the same number (TS 23.040 9.2.2) */
-static const uint8_t mt_tpdu[] = {0x04, 0x0b, 0x91, 0x94, 0x71, 0x10, 0x32, 0x54, 0xf6, 0x00, 0x00, 0x62,
-				  0x11, 0x32, 0x11, 0x00, 0x00, 0x00, 0x05, 0xc8, 0x32, 0x9b, 0xfd, 0x06};
+static const uint8_t mt_tpdu[] = {0x04, 0x0b, 0x91, 0x94, 0x71, 0x10, 0x32, 0x54,
+				  0xf6, 0x00, 0x00, 0x62, 0x11, 0x32, 0x11, 0x00,
+				  0x00, 0x00, 0x05, 0xc8, 0x32, 0x9b, 0xfd, 0x06};
 static const uint8_t mo_tpdu[] = {0x01, 0x00, 0x0b, 0x91, 0x94, 0x71, 0x10, 0x32, 0x54,
 				  0xf6, 0x00, 0x00, 0x05, 0xc8, 0x32, 0x9b, 0xfd, 0x06};
 /* "*140*0761241377#" in GSM 7-bit (from gsm_map_with_ussd_string.pcap) */
@@ -69,42 +70,43 @@ struct mt_expect {
 	const char *arg, *res;
 };
 static const struct mt_expect mt_expects[] = {
-	{2, "imsi msc vlr lmsi", "hlr"},
-	{3, "imsi lmsi", ""},
-	{4, "imsi msc msisdn lmsi", "msrn msc"},
-	{7, "imsi msisdn ss ftn sgsn", ""},
-	{8, "imsi", ""},
-	{10, "ss ftn", "ss ftn"},
-	{11, "ss", "ss ftn"},
-	{12, "ss", "ss ftn"},
-	{13, "ss", "ss ftn"},
-	{14, "ss", "ftn"},
-	{22, "msisdn msc", "imsi msrn msc msisdn"},
-	{23, "imsi sgsn", "hlr"},
-	{24, "imsi ggsn", ""},
-	{43, "imei", ""},
-	{44, "da oa ui imsi sc", "ui"},
-	{45, "msisdn sc imsi", "imsi node msc sgsn lmsi"},
-	{46, "da oa ui imsi sc msisdn", "ui"},
-	{55, "msc vlr", "imsi"},
-	{56, "imsi", ""},
-	{58, "msisdn", "imsi"},
-	{59, "ussd msisdn", "ussd"},
-	{60, "ussd msisdn", "ussd"},
-	{61, "ussd msisdn", NULL},
-	{62, "imsi ss gsmscf", "ftn"},
-	{65, "imsi gsmscf ss ftn", "ss ftn"},
-	{67, "imsi vlr sgsn", ""},
-	{70, "imsi lmsi ri", "vlr msc imei"},
-	{71, "imsi ri gsmscf", "vlr msc imei"},
-	{83, "gmlc imsi msisdn lmsi imei", ""},
-	{85, "gmlc imsi", "imsi node msc sgsn lmsi"},
+    {2, "imsi msc vlr lmsi", "hlr"},
+    {3, "imsi lmsi", ""},
+    {4, "imsi msc msisdn lmsi", "msrn msc"},
+    {7, "imsi msisdn ss ftn sgsn", ""},
+    {8, "imsi", ""},
+    {10, "ss ftn", "ss ftn"},
+    {11, "ss", "ss ftn"},
+    {12, "ss", "ss ftn"},
+    {13, "ss", "ss ftn"},
+    {14, "ss", "ftn"},
+    {22, "msisdn msc", "imsi msrn msc msisdn"},
+    {23, "imsi sgsn", "hlr"},
+    {24, "imsi ggsn", ""},
+    {43, "imei", ""},
+    {44, "da oa ui imsi sc", "ui"},
+    {45, "msisdn sc imsi", "imsi node msc sgsn lmsi"},
+    {46, "da oa ui imsi sc msisdn", "ui"},
+    {55, "msc vlr", "imsi"},
+    {56, "imsi", ""},
+    {58, "msisdn", "imsi"},
+    {59, "ussd msisdn", "ussd"},
+    {60, "ussd msisdn", "ussd"},
+    {61, "ussd msisdn", NULL},
+    {62, "imsi ss gsmscf", "ftn"},
+    {65, "imsi gsmscf ss ftn", "ss ftn"},
+    {67, "imsi vlr sgsn", ""},
+    {70, "imsi lmsi ri", "vlr msc imei"},
+    {71, "imsi ri gsmscf", "vlr msc imei"},
+    {83, "gmlc imsi msisdn lmsi imei", ""},
+    {85, "gmlc imsi", "imsi node msc sgsn lmsi"},
 };
 #define MT_N_OPS (sizeof(mt_expects) / sizeof(mt_expects[0]))
 
 static inline bool mt_addr_eq(const struct dfs_addr *a, const struct dfs_addr *b)
 {
-	return a->present == b->present && a->ton_npi == b->ton_npi && !strcmp(a->digits, b->digits);
+	return a->present == b->present && a->ton_npi == b->ton_npi &&
+	       !strcmp(a->digits, b->digits);
 }
 
 static inline bool mt_view_eq(struct dfs_view a, struct dfs_view b)
@@ -113,7 +115,8 @@ static inline bool mt_view_eq(struct dfs_view a, struct dfs_view b)
 }
 
 /* Compares one named field of got against want; returns true when equal. */
-static inline bool mt_field_eq(const char *name, const struct map_fields *got, const struct map_fields *want)
+static inline bool mt_field_eq(const char *name, const struct map_fields *got,
+			       const struct map_fields *want)
 {
 	if (!strcmp(name, "imsi"))
 		return got->has_imsi && !strcmp(got->imsi, want->imsi);

@@ -61,10 +61,12 @@ static void test_tables(void **state)
 		if (!strcmp(name, "unAllocated"))
 			continue;
 		const char *ours = block == 0 ? map_op_name(v) : map_error_name(v);
-		if (block == 0 && v == 38) /* TS 29.002 forwardCheckSS-Indication, tshark forwardCheckSS */
+		if (block == 0 &&
+		    v == 38) /* TS 29.002 forwardCheckSS-Indication, tshark forwardCheckSS */
 			continue;
 		if (strcmp(ours, name))
-			fail_msg("%s %d: ours %s, tshark %s", block ? "error" : "op", v, ours, name);
+			fail_msg("%s %d: ours %s, tshark %s", block ? "error" : "op", v, ours,
+				 name);
 		checked++;
 	}
 	pclose(p);
@@ -92,8 +94,9 @@ static void test_vectors(void **state)
 	decode_vector(0, buf, &m, &f); /* ATI */
 	assert_true(f.has_imsi);
 	assert_string_equal(f.imsi, "11111111111111");
-	assert_int_equal(f.requested_info, MAP_RI_LOCATION | MAP_RI_STATE | MAP_RI_CURRENT_LOCATION | MAP_RI_OTHER |
-						   MAP_RI_IMEI | MAP_RI_MS_CLASSMARK);
+	assert_int_equal(f.requested_info, MAP_RI_LOCATION | MAP_RI_STATE |
+					       MAP_RI_CURRENT_LOCATION | MAP_RI_OTHER |
+					       MAP_RI_IMEI | MAP_RI_MS_CLASSMARK);
 	assert_true(f.gsmscf.present);
 	assert_int_equal(f.gsmscf.ton_npi, 0x96);
 	assert_string_equal(f.gsmscf.digits, "111111111111111");
@@ -139,17 +142,22 @@ static void test_vectors(void **state)
 /* Encodes op's argument (or result) into a whole TCAP message, decodes both layers, checks the
  * expected fields and that re-encoding the decoded fields gives the same bytes. Returns the
  * message length (0 when the operation has no result parameter). */
-static size_t build_and_check(int op, bool result, uint8_t version, unsigned flags, uint8_t *out, size_t cap,
-			      const char *expect)
+static size_t build_and_check(int op, bool result, uint8_t version, unsigned flags, uint8_t *out,
+			      size_t cap, const char *expect)
 {
 	struct map_fields want, got, again;
 	mt_full_fields(&want, op);
 	uint8_t ac, ver;
 	assert_int_not_equal(map_op_default_ac(op, &ac, &ver), 0);
-	struct map_tx tx = {.msg_type = result ? TCAP_END : TCAP_BEGIN, .otid = 0x10000 + (uint32_t)op,
-			    .dtid = 0x20000 + (uint32_t)op, .ac = ac, .ac_version = version, .flags = flags};
+	struct map_tx tx = {.msg_type = result ? TCAP_END : TCAP_BEGIN,
+			    .otid = 0x10000 + (uint32_t)op,
+			    .dtid = 0x20000 + (uint32_t)op,
+			    .ac = ac,
+			    .ac_version = version,
+			    .flags = flags};
 	struct dfs_wbuf w = dfs_wbuf_init(out, cap);
-	int rc = result ? map_build_result(&w, &tx, 1, op, &want) : map_build_invoke(&w, &tx, 1, op, &want);
+	int rc = result ? map_build_result(&w, &tx, 1, op, &want)
+			: map_build_invoke(&w, &tx, 1, op, &want);
 	assert_int_equal(rc, 0);
 
 	struct tcap_msg m;
@@ -160,15 +168,15 @@ static size_t build_and_check(int op, bool result, uint8_t version, unsigned fla
 	const struct tcap_component *c = &m.comp[0];
 	assert_int_equal(c->type, result ? TCAP_RESULT_L : TCAP_INVOKE);
 	if (map_decode_param(c, op, &got, &e) != 0)
-		fail_msg("op %d %s v%u: map %s at %zu: %s", op, result ? "result" : "arg", version, e.field,
-			 e.offset, e.reason);
+		fail_msg("op %d %s v%u: map %s at %zu: %s", op, result ? "result" : "arg", version,
+			 e.field, e.offset, e.reason);
 	assert_int_equal(got.is_result, result);
 	char names[128];
 	snprintf(names, sizeof(names), "%s", expect);
 	for (char *save, *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		if (!mt_field_eq(tok, &got, &want))
-			fail_msg("op %d %s v%u flags %u: field %s differs", op, result ? "result" : "arg", version,
-				 flags, tok);
+			fail_msg("op %d %s v%u flags %u: field %s differs", op,
+				 result ? "result" : "arg", version, flags, tok);
 	if (!expect[0] && c->param.len) /* nothing to extract: nothing extracted */
 		assert_false(got.has_imsi || got.msisdn.present || got.msc.present);
 
@@ -205,7 +213,8 @@ static size_t build_and_check(int op, bool result, uint8_t version, unsigned fla
 				assert_int_equal(trc, 0); /* no parameter at all */
 			} else {
 				if (trc != -EBADMSG)
-					fail_msg("op %d: prefix %zu of %zu gave %d", op, cut, c->param.len, trc);
+					fail_msg("op %d: prefix %zu of %zu gave %d", op, cut,
+						 c->param.len, trc);
 				assert_string_equal(te.layer, "map");
 				assert_true(te.offset >= 100 && te.offset <= 100 + cut);
 			}
@@ -246,8 +255,8 @@ static void test_special_forms(void **state)
 	struct map_fields f;
 	struct tcap_component c = {.type = TCAP_INVOKE, .has_opcode = true};
 	/* MAP v1 forwardSM: SM-RP-DA roamingNumber [3], OA msisdn [2], UI */
-	const uint8_t v1_fsm[] = {0x30, 0x10, 0x83, 0x04, 0x91, 0x94, 0x71, 0xf0, 0x82, 0x03, 0x91, 0x21,
-				  0xf3, 0x04, 0x03, 0x01, 0x00, 0x00};
+	const uint8_t v1_fsm[] = {0x30, 0x10, 0x83, 0x04, 0x91, 0x94, 0x71, 0xf0, 0x82,
+				  0x03, 0x91, 0x21, 0xf3, 0x04, 0x03, 0x01, 0x00, 0x00};
 	c.param = (struct dfs_view){v1_fsm, sizeof(v1_fsm)};
 	assert_int_equal(map_decode_param(&c, 46, &f, &e), 0);
 	assert_int_equal(f.sm_rp_da_type, MAP_SMRP_ROAMING_NUMBER);
@@ -257,8 +266,8 @@ static void test_special_forms(void **state)
 	assert_string_equal(f.sm_rp_oa, "123");
 	assert_int_equal(f.sm_rp_ui.len, 3);
 	/* SRI-for-SM v1 result: locationInfo roamingNumber [0] */
-	const uint8_t v1_srism_res[] = {0x30, 0x0f, 0x04, 0x05, 0x21, 0x43, 0x65, 0x87, 0xf9, 0xa0, 0x06,
-					0x80, 0x04, 0x91, 0x94, 0x71, 0xf0};
+	const uint8_t v1_srism_res[] = {0x30, 0x0f, 0x04, 0x05, 0x21, 0x43, 0x65, 0x87, 0xf9,
+					0xa0, 0x06, 0x80, 0x04, 0x91, 0x94, 0x71, 0xf0};
 	c.type = TCAP_RESULT_L;
 	c.param = (struct dfs_view){v1_srism_res, sizeof(v1_srism_res)};
 	assert_int_equal(map_decode_param(&c, 45, &f, &e), 0);
@@ -266,10 +275,11 @@ static void test_special_forms(void **state)
 	assert_string_equal(f.imsi, "123456789");
 	assert_string_equal(f.msrn.digits, "49170");
 	assert_false(f.serving_node.present);
-	/* SRI-for-SM v3 result with gprsNodeIndicator: the node is the SGSN, additional number the MSC */
-	const uint8_t sgsn_res[] = {0x30, 0x17, 0x04, 0x05, 0x21, 0x43, 0x65, 0x87, 0xf9, 0xa0, 0x0e,
-				    0x81, 0x03, 0x91, 0x11, 0xf1, 0x85, 0x00, 0xa6, 0x05, 0x80, 0x03, 0x91,
-				    0x22, 0xf2};
+	/* SRI-for-SM v3 result with gprsNodeIndicator: the node is the SGSN, additional number the
+	 * MSC */
+	const uint8_t sgsn_res[] = {0x30, 0x17, 0x04, 0x05, 0x21, 0x43, 0x65, 0x87, 0xf9,
+				    0xa0, 0x0e, 0x81, 0x03, 0x91, 0x11, 0xf1, 0x85, 0x00,
+				    0xa6, 0x05, 0x80, 0x03, 0x91, 0x22, 0xf2};
 	c.param = (struct dfs_view){sgsn_res, sizeof(sgsn_res)};
 	assert_int_equal(map_decode_param(&c, 45, &f, &e), 0);
 	assert_string_equal(f.serving_node.digits, "111");
@@ -307,8 +317,8 @@ static void test_special_forms(void **state)
 	c.param = (struct dfs_view){wrong_top, sizeof(wrong_top)};
 	assert_int_equal(map_decode_param(&c, 9, &f, &e), 0);
 	assert_int_equal(f.opcode, 9);
-	struct tcap_component err = {.type = TCAP_ERROR, .has_invoke_id = true, .has_error_code = true,
-				     .error_code = 27};
+	struct tcap_component err = {
+	    .type = TCAP_ERROR, .has_invoke_id = true, .has_error_code = true, .error_code = 27};
 	assert_int_equal(map_decode_param(&err, 45, &f, &e), 0);
 	assert_true(f.has_error);
 	assert_int_equal(f.error_code, 27);
@@ -316,7 +326,7 @@ static void test_special_forms(void **state)
 	map_fields_init(&f);
 	w = dfs_wbuf_init(out, sizeof(out));
 	assert_int_equal(map_encode_arg_opt(&w, 56, &f, 2, 0), -EINVAL); /* bare IMSI missing */
-	assert_int_equal(map_encode_arg(&w, 9, &f), -EINVAL);            /* no schema */
+	assert_int_equal(map_encode_arg(&w, 9, &f), -EINVAL);		 /* no schema */
 	f.has_imsi = true;
 	snprintf(f.imsi, sizeof(f.imsi), "%s", "12x");
 	assert_int_equal(map_encode_arg(&w, 56, &f), -EINVAL);
@@ -334,9 +344,15 @@ static void test_builders(void **state)
 	struct map_fields f;
 	mt_full_fields(&f, 59);
 	/* Begin with MAP-OpenInfo, as a USSD gateway sees a mobile-originated request */
-	struct map_tx tx = {.msg_type = TCAP_BEGIN, .otid = 0x2f3b4602, .ac = 19, .ac_version = 2,
-			    .open_info = true, .dest_ref = "655011420096316", .dest_ref_ton_npi = 0x96,
-			    .orig_ref = "27761485722", .orig_ref_ton_npi = 0x91};
+	struct map_tx tx = {.msg_type = TCAP_BEGIN,
+			    .otid = 0x2f3b4602,
+			    .ac = 19,
+			    .ac_version = 2,
+			    .open_info = true,
+			    .dest_ref = "655011420096316",
+			    .dest_ref_ton_npi = 0x96,
+			    .orig_ref = "27761485722",
+			    .orig_ref_ton_npi = 0x91};
 	struct dfs_wbuf w = dfs_wbuf_init(out, sizeof(out));
 	assert_int_equal(map_build_invoke(&w, &tx, 1, 59, &f), 0);
 	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
@@ -353,7 +369,8 @@ static void test_builders(void **state)
 	assert_int_equal(m.otid.val, 7);
 	assert_false(m.has_open_info);
 	/* Continue with AARE + ReturnError, End without dialogue + result, Reject, aborts */
-	tx = (struct map_tx){.msg_type = TCAP_CONTINUE, .otid = 1, .dtid = 2, .ac = 19, .ac_version = 2};
+	tx = (struct map_tx){
+	    .msg_type = TCAP_CONTINUE, .otid = 1, .dtid = 2, .ac = 19, .ac_version = 2};
 	w = dfs_wbuf_init(out, sizeof(out));
 	assert_int_equal(map_build_error(&w, &tx, 3, MAP_ERR_USSD_BUSY), 0);
 	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
@@ -407,19 +424,22 @@ static bool has_word(const char *list, const char *word)
 
 /* The E.164 numbers our decoder extracts from a message (plus the TPDU's TP-OA/TP-DA, which
  * tshark also shows) as a set, against tshark's comma-separated e164.msisdn list. */
-static bool same_number_set(const char *tshark, const uint8_t *msg, size_t len, int op, char *ours, size_t sz)
+static bool same_number_set(const char *tshark, const uint8_t *msg, size_t len, int op, char *ours,
+			    size_t sz)
 {
 	struct tcap_msg m;
 	struct map_fields f;
 	if (tcap_decode(msg, len, 0, &m, NULL) || map_decode_param(&m.comp[0], op, &f, NULL))
 		return false;
-	const struct dfs_addr *a[] = {&f.msisdn, &f.msc, &f.vlr, &f.hlr, &f.sgsn, &f.sc_addr, &f.ftn,
-				      &f.gmlc, &f.serving_node, &f.msrn, &f.gsmscf, &f.ggsn};
+	const struct dfs_addr *a[] = {&f.msisdn,       &f.msc,	   &f.vlr,    &f.hlr,
+				      &f.sgsn,	       &f.sc_addr, &f.ftn,    &f.gmlc,
+				      &f.serving_node, &f.msrn,	   &f.gsmscf, &f.ggsn};
 	size_t off = 0;
 	ours[0] = 0;
 	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
 		if (a[i]->present && !has_word(ours, a[i]->digits))
-			off += (size_t)snprintf(ours + off, sz - off, "%s%s", off ? " " : "", a[i]->digits);
+			off += (size_t)snprintf(ours + off, sz - off, "%s%s", off ? " " : "",
+						a[i]->digits);
 	if (f.sm_rp_ui.len && !f.is_result)
 		off += (size_t)snprintf(ours + off, sz - off, " 49170123456");
 	char theirs[512], scratch[512];
@@ -428,7 +448,8 @@ static bool same_number_set(const char *tshark, const uint8_t *msg, size_t len, 
 		if (*p == ',')
 			*p = ' ';
 	snprintf(scratch, sizeof(scratch), "%s", theirs);
-	for (char *save, *tok = strtok_r(scratch, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+	for (char *save, *tok = strtok_r(scratch, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
 		if (!has_word(ours, tok))
 			return false;
 	char mine[512];
@@ -461,8 +482,12 @@ static void test_tshark(void **state)
 				mt_full_fields(&t->f, x->op);
 				uint8_t ac, ver;
 				map_op_default_ac(x->op, &ac, &ver);
-				struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN, .otid = t->tid,
-						    .dtid = t->tid, .ac = ac, .ac_version = ver, .flags = fl};
+				struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN,
+						    .otid = t->tid,
+						    .dtid = t->tid,
+						    .ac = ac,
+						    .ac_version = ver,
+						    .flags = fl};
 				struct dfs_wbuf w = dfs_wbuf_init(store[n], sizeof(store[n]));
 				assert_int_equal(res ? map_build_result(&w, &tx, 1, x->op, &t->f)
 						     : map_build_invoke(&w, &tx, 1, x->op, &t->f),
@@ -474,10 +499,12 @@ static void test_tshark(void **state)
 	char path[128];
 	oracle_tmpname(path, sizeof(path), "map");
 	assert_int_equal(oracle_write_export(path, "tcap", pdus, lens, n), 0);
-	const char *fields[] = {"tcap.otid", "tcap.dtid", "gsm_old.localValue", "tcap.application_context_name",
-				"e212.imsi", "gsm_map.ss.ussd_DataCodingScheme", "gsm_map.ussd_string",
-				"gsm_map.ss.ss_Code", "gsm_map.ms.ss_Code", "gsm_sms.tp-oa", "gsm_sms.tp-da",
-				"e164.msisdn"};
+	const char *fields[] = {"tcap.otid",	       "tcap.dtid",
+				"gsm_old.localValue",  "tcap.application_context_name",
+				"e212.imsi",	       "gsm_map.ss.ussd_DataCodingScheme",
+				"gsm_map.ussd_string", "gsm_map.ss.ss_Code",
+				"gsm_map.ms.ss_Code",  "gsm_sms.tp-oa",
+				"gsm_sms.tp-da",       "e164.msisdn"};
 	char *out = oracle_fields(path, fields, sizeof(fields) / sizeof(fields[0]));
 	assert_non_null(out);
 	int bad = oracle_malformed(path);
@@ -508,14 +535,15 @@ static void test_tshark(void **state)
 		bool sms = has_word(expect, "ui") && !t->result; /* results carry reports */
 		snprintf(w_oa, sizeof(w_oa), "%s", sms && t->op == 44 ? "49170123456" : "");
 		snprintf(w_da, sizeof(w_da), "%s", sms && t->op == 46 ? "49170123456" : "");
-				wants[0] = t->result ? "" : want;
+		wants[0] = t->result ? "" : want;
 		wants[1] = t->result ? want : "";
 		wants[2] = w_op;
 		wants[3] = w_ac;
 		wants[4] = w_imsi;
 		wants[5] = w_dcs;
 		wants[6] = has_word(expect, "ussd") ? "*140*0761241377#" : "";
-		/* tshark names ss-Code gsm_map.ss.* in SS operations, gsm_map.ms.* in subscriber data */
+		/* tshark names ss-Code gsm_map.ss.* in SS operations, gsm_map.ms.* in subscriber
+		 * data */
 		bool ms = t->op == 7 || t->op == 65;
 		wants[7] = ms ? "" : w_ss;
 		wants[8] = ms ? w_ss : "";
@@ -525,17 +553,21 @@ static void test_tshark(void **state)
 		for (size_t fi = 0; fi < 11; fi++) {
 			oracle_field(line, fi, got, sizeof(got));
 			if (strcmp(got, wants[fi])) {
-				fprintf(stderr, "frame %zu op %d %s: %s = '%s', expected '%s'\n", k + 1, t->op,
-					t->result ? "result" : "arg", fields[fi], got, wants[fi]);
+				fprintf(stderr, "frame %zu op %d %s: %s = '%s', expected '%s'\n",
+					k + 1, t->op, t->result ? "result" : "arg", fields[fi], got,
+					wants[fi]);
 				mismatches++;
 			}
 		}
 	}
-	for (size_t k = 0; k < n; k++) { /* every E.164 number tshark sees, we extract, and no more */
+	for (size_t k = 0; k < n;
+	     k++) { /* every E.164 number tshark sees, we extract, and no more */
 		char line[2048], got[512], ours[512] = "";
 		oracle_field(oracle_line(out, k, line, sizeof(line)), 11, got, sizeof(got));
-		if (!same_number_set(got, store[k], lens[k], fr[k].op, ours, sizeof(ours)) && ++mismatches)
-			fprintf(stderr, "frame %zu op %d: e164.msisdn '%s', ours '%s'\n", k + 1, fr[k].op, got, ours);
+		if (!same_number_set(got, store[k], lens[k], fr[k].op, ours, sizeof(ours)) &&
+		    ++mismatches)
+			fprintf(stderr, "frame %zu op %d: e164.msisdn '%s', ours '%s'\n", k + 1,
+				fr[k].op, got, ours);
 	}
 	free(out);
 	assert_int_equal(mismatches, 0);
@@ -544,9 +576,9 @@ static void test_tshark(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tables),         cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_round_trips),    cmocka_unit_test(test_special_forms),
-		cmocka_unit_test(test_builders),       cmocka_unit_test(test_tshark),
+	    cmocka_unit_test(test_tables),	cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_round_trips), cmocka_unit_test(test_special_forms),
+	    cmocka_unit_test(test_builders),	cmocka_unit_test(test_tshark),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,8 @@ void map_fields_init(struct map_fields *f);
  * or the error code of a ReturnError (f->has_error). Operations without a schema, and
  * components without a parameter, give f with only opcode / is_result set. Errors: layer
  * "map", the ASN.1 field name, its absolute offset. f->tpdu is left for the SMS codec. */
-int map_decode_param(const struct tcap_component *c, int opcode, struct map_fields *f, struct dfs_err *e);
+int map_decode_param(const struct tcap_component *c, int opcode, struct map_fields *f,
+		     struct dfs_err *e);
 
 /* Encode an operation's argument / result (the parameter TLV) from f, in the form of MAP
  * version 3 (map_encode_*_opt: version 1, 2 or 3; flags BER_LEN_LONG for long-form lengths).
@@ -112,19 +113,20 @@ int map_encode_arg(struct dfs_wbuf *w, int opcode, const struct map_fields *f);
 int map_encode_result(struct dfs_wbuf *w, int opcode, const struct map_fields *f);
 int map_encode_arg_opt(struct dfs_wbuf *w, int opcode, const struct map_fields *f, uint8_t version,
 		       unsigned flags);
-int map_encode_result_opt(struct dfs_wbuf *w, int opcode, const struct map_fields *f, uint8_t version,
-			  unsigned flags);
+int map_encode_result_opt(struct dfs_wbuf *w, int opcode, const struct map_fields *f,
+			  uint8_t version, unsigned flags);
 
 /* ---- whole TCAP messages ---- */
 struct map_tx {
-	uint8_t msg_type;       /* TCAP_BEGIN, TCAP_CONTINUE or TCAP_END */
-	uint32_t otid, dtid;    /* sent as 4 octets: otid for Begin/Continue, dtid for Continue/End */
-	uint8_t ac, ac_version; /* ac 0: no dialogue portion. Begin: AARQ; Continue/End: AARE accepted.
-				   ac_version also picks the MAP version of the parameter (0 = 3) */
-	bool open_info;         /* Begin: MAP-OpenInfo with the references below ("" = absent) */
+	uint8_t msg_type;    /* TCAP_BEGIN, TCAP_CONTINUE or TCAP_END */
+	uint32_t otid, dtid; /* sent as 4 octets: otid for Begin/Continue, dtid for Continue/End */
+	uint8_t ac,
+	    ac_version; /* ac 0: no dialogue portion. Begin: AARQ; Continue/End: AARE accepted.
+			   ac_version also picks the MAP version of the parameter (0 = 3) */
+	bool open_info; /* Begin: MAP-OpenInfo with the references below ("" = absent) */
 	const char *dest_ref, *orig_ref;
 	uint8_t dest_ref_ton_npi, orig_ref_ton_npi;
-	unsigned flags;         /* BER_LEN_LONG */
+	unsigned flags; /* BER_LEN_LONG */
 };
 
 /* Begin + AARQ (AC ac, version ac_version) + Invoke(invoke_id, opcode, argument from f). */
@@ -139,8 +141,8 @@ int map_build_result(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
 /* ReturnError with a local error code and no parameter. */
 int map_build_error(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int error_code);
 /* Reject; invoke_id < 0 sends the NULL (not derivable) invoke id. */
-int map_build_reject(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, uint8_t problem_tag,
-		     int problem_code);
+int map_build_reject(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
+		     uint8_t problem_tag, int problem_code);
 /* TC-U-ABORT: Abort with ABRT (abort-source dialogue-service-user). */
 int map_build_u_abort(struct dfs_wbuf *w, uint32_t dtid, unsigned flags);
 /* TC-P-ABORT: Abort with a P-AbortCause (enum tcap_p_abort_cause). */
