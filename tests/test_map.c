@@ -405,13 +405,40 @@ static void test_builders(void **state)
 
 /* ---- tshark ---- */
 
-#define TS_MAX (4 * MT_N_OPS + 8)
+#define TS_MAX (4 * MT_N_OPS + 16)
 struct ts_frame {
 	int op;
 	bool result;
+	uint8_t ver;
+	const char *expect;
 	struct map_fields f;
 	uint32_t tid;
 };
+
+/* Encodes op's argument (Begin) or result (End) from full fields in a version-ver context. */
+static void ts_add(struct ts_frame *t, uint8_t *buf, size_t *len, int op, bool res, uint8_t ver,
+		   unsigned flags, const char *expect, uint32_t tid)
+{
+	t->op = op;
+	t->result = res;
+	t->ver = ver;
+	t->expect = expect;
+	t->tid = tid;
+	mt_full_fields(&t->f, op);
+	uint8_t ac, dver;
+	map_op_default_ac(op, &ac, &dver);
+	struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN,
+			    .otid = tid,
+			    .dtid = tid,
+			    .ac = ac,
+			    .ac_version = ver,
+			    .flags = flags};
+	struct dfs_wbuf w = dfs_wbuf_init(buf, 1500);
+	assert_int_equal(res ? map_build_result(&w, &tx, 1, op, &t->f)
+			     : map_build_invoke(&w, &tx, 1, op, &t->f),
+			 0);
+	*len = w.len;
+}
 
 static bool has_word(const char *list, const char *word)
 {
@@ -473,28 +500,36 @@ static void test_tshark(void **state)
 	size_t lens[TS_MAX], n = 0;
 	for (size_t i = 0; i < MT_N_OPS; i++) {
 		const struct mt_expect *x = &mt_expects[i];
+		uint8_t ac, ver;
+		map_op_default_ac(x->op, &ac, &ver);
 		for (unsigned fl = 0; fl <= BER_LEN_LONG; fl++)
 			for (int res = 0; res <= (x->res != NULL); res++) {
-				struct ts_frame *t = &fr[n];
-				t->op = x->op;
-				t->result = res;
-				t->tid = (uint32_t)(0x1000 * (n + 1));
-				mt_full_fields(&t->f, x->op);
-				uint8_t ac, ver;
-				map_op_default_ac(x->op, &ac, &ver);
-				struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN,
-						    .otid = t->tid,
-						    .dtid = t->tid,
-						    .ac = ac,
-						    .ac_version = ver,
-						    .flags = fl};
-				struct dfs_wbuf w = dfs_wbuf_init(store[n], sizeof(store[n]));
-				assert_int_equal(res ? map_build_result(&w, &tx, 1, x->op, &t->f)
-						     : map_build_invoke(&w, &tx, 1, x->op, &t->f),
-						 0);
+				assert_true(n < TS_MAX);
+				ts_add(&fr[n], store[n], &lens[n], x->op, res, ver, fl,
+				       res ? x->res : x->arg, (uint32_t)(0x1000 * (n + 1)));
 				pdus[n] = store[n];
-				lens[n++] = w.len;
+				n++;
 			}
+	}
+	/* the MAP v1/v2 forms, in a version 2 (or 1) application context */
+	static const struct {
+		int op;
+		bool res;
+		uint8_t ver;
+		const char *expect;
+	} old[] = {
+	    {3, false, 2, "imsi lmsi"},	 {4, true, 2, "msrn"},
+	    {22, true, 2, "imsi msrn"},	 {43, false, 2, "imei"},
+	    {55, true, 2, "imsi"},	 {56, false, 2, "imsi"},
+	    {67, false, 2, "imsi vlr"},	 {46, false, 2, "da oa ui sc msisdn"},
+	    {45, false, 1, "msisdn sc"}, {45, true, 2, "imsi node msc lmsi"},
+	};
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		assert_true(n < TS_MAX);
+		ts_add(&fr[n], store[n], &lens[n], old[i].op, old[i].res, old[i].ver, 0,
+		       old[i].expect, (uint32_t)(0x1000 * (n + 1)));
+		pdus[n] = store[n];
+		n++;
 	}
 	char path[128];
 	oracle_tmpname(path, sizeof(path), "map");
@@ -516,19 +551,16 @@ static void test_tshark(void **state)
 	unsigned mismatches = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct ts_frame *t = &fr[k];
-		const char *expect = NULL;
-		for (size_t i = 0; i < MT_N_OPS; i++)
-			if (mt_expects[i].op == t->op)
-				expect = t->result ? mt_expects[i].res : mt_expects[i].arg;
+		const char *expect = t->expect;
 		char line[2048], got[512], want[512];
 		assert_non_null(oracle_line(out, k, line, sizeof(line)));
-		uint8_t ac, ver;
-		map_op_default_ac(t->op, &ac, &ver);
+		uint8_t ac, dver;
+		map_op_default_ac(t->op, &ac, &dver);
 		snprintf(want, sizeof(want), "%08x", t->tid);
 		const char *wants[12];
 		char w_op[16], w_ac[64], w_imsi[32], w_dcs[8], w_ss[8], w_oa[40], w_da[40];
 		snprintf(w_op, sizeof(w_op), "%d", t->op);
-		snprintf(w_ac, sizeof(w_ac), "0.4.0.0.1.0.%u.%u", ac, ver);
+		snprintf(w_ac, sizeof(w_ac), "0.4.0.0.1.0.%u.%u", ac, t->ver);
 		snprintf(w_imsi, sizeof(w_imsi), "%s", has_word(expect, "imsi") ? t->f.imsi : "");
 		snprintf(w_dcs, sizeof(w_dcs), "%s", has_word(expect, "ussd") ? "0f" : "");
 		snprintf(w_ss, sizeof(w_ss), "%s", has_word(expect, "ss") ? "33" : "");
