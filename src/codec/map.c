@@ -365,7 +365,8 @@ enum map_addr_dest {
 	A_NODE,
 	A_MSRN,
 	A_GSMSCF,
-	A_GGSN
+	A_GGSN,
+	A_GMSC
 };
 
 #define E_MAND 0x01	 /* encode even when nothing inside has a value */
@@ -466,9 +467,12 @@ static const struct map_elem cl_arg[] = {SEQV(0xa3, V3, "CancelLocationArg", cl_
 static const struct map_elem cl_res[] = {SEQV(0x30, V3, "CancelLocationRes", no_fields), END};
 
 /* 4 provideRoamingNumber */
-static const struct map_elem prn_arg_seq[] = {
-    EL(0x80, K_IMSI, 0, "imsi"), EL(0x81, K_ADDR, A_MSC, "msc-Number"),
-    EL(0x82, K_ADDR, A_MSISDN, "msisdn"), EL(0x84, K_LMSI, 0, "lmsi"), END};
+static const struct map_elem prn_arg_seq[] = {EL(0x80, K_IMSI, 0, "imsi"),
+					      EL(0x81, K_ADDR, A_MSC, "msc-Number"),
+					      EL(0x82, K_ADDR, A_MSISDN, "msisdn"),
+					      EL(0x84, K_LMSI, 0, "lmsi"),
+					      EL(0x88, K_ADDR, A_GMSC, "gmsc-Address"),
+					      END};
 static const struct map_elem prn_arg[] = {SEQ(0x30, E_MAND, "ProvideRoamingNumberArg", prn_arg_seq),
 					  END};
 static const struct map_elem prn_res_seq[] = {EL(0x04, K_ADDR, A_MSRN, "roamingNumber"),
@@ -520,7 +524,7 @@ static const struct map_elem interrogate_ss_res[] = {
 static const uint8_t interrogation_basic_call[] = {0x00};
 static const struct map_elem sri_arg_seq[] = {
     EL(0x80, K_ADDR, A_MSISDN, "msisdn"), FIX(0x83, "interrogationType", interrogation_basic_call),
-    EL(0x86, K_ADDR, A_MSC, "gmsc-OrGsmSCF-Address"), END};
+    EL(0x86, K_ADDR, A_GMSC, "gmsc-OrGsmSCF-Address"), END};
 static const struct map_elem sri_arg[] = {SEQ(0x30, E_MAND, "SendRoutingInfoArg", sri_arg_seq),
 					  END};
 static const struct map_elem sri_res_v3[] = {
@@ -856,9 +860,9 @@ int map_op_default_ac(int op, uint8_t *ac, uint8_t *version)
 
 static struct dfs_addr *addr_of(struct map_fields *f, uint8_t dest)
 {
-	struct dfs_addr *t[] = {&f->msisdn,	  &f->msc,     &f->vlr,	   &f->hlr,
-				&f->sgsn,	  &f->sc_addr, &f->ftn,	   &f->gmlc,
-				&f->serving_node, &f->msrn,    &f->gsmscf, &f->ggsn};
+	struct dfs_addr *t[] = {&f->msisdn,  &f->msc,  &f->vlr,	 &f->hlr,	   &f->sgsn,
+				&f->sc_addr, &f->ftn,  &f->gmlc, &f->serving_node, &f->msrn,
+				&f->gsmscf,  &f->ggsn, &f->gmsc};
 	return dest < sizeof(t) / sizeof(t[0]) ? t[dest] : NULL;
 }
 
