@@ -199,7 +199,7 @@ static size_t build_and_check(int op, bool result, uint8_t version, unsigned fla
 	assert_memory_equal(p1, p2, w1.len);
 
 	/* every truncation of the parameter is a clean MAP error */
-	if (c->param.len && !flags) {
+	if (c->param.len) {
 		for (size_t cut = 0; cut < c->param.len; cut++) {
 			uint8_t *tp = malloc(cut ? cut : 1);
 			memcpy(tp, c->param.p, cut);
