@@ -74,7 +74,7 @@ static const struct mt_expect mt_expects[] = {
     {2, "imsi msc vlr lmsi", "hlr"},
     {3, "imsi lmsi", ""},
     {4, "imsi msc msisdn lmsi gmsc", "msrn msc"},
-    {7, "imsi msisdn ss ftn sgsn", ""},
+    {7, "imsi msisdn ss ftn gsmscf sgsn", ""},
     {8, "imsi", ""},
     {10, "ss ftn", "ss ftn"},
     {11, "ss", "ss ftn"},

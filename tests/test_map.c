@@ -398,6 +398,15 @@ static void test_builders(void **state)
 	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
 	assert_true(m.has_p_abort);
 	assert_int_equal(m.p_abort_cause, 4);
+	w = dfs_wbuf_init(out, sizeof(out));
+	assert_int_equal(map_build_refuse(&w, 6, 19, 2, 0), 0);
+	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
+	assert_int_equal(m.msg_type, TCAP_ABORT);
+	assert_true(m.has_u_abort);
+	assert_int_equal(m.dlg_pdu, TCAP_DLG_AARE);
+	assert_int_equal(m.aare_result, TCAP_AARE_REJECT_PERMANENT);
+	assert_int_equal(m.aare_diag, TCAP_USER_AC_NOT_SUPPORTED);
+	assert_int_equal(m.map_ac, 19);
 	tx.msg_type = TCAP_ABORT;
 	w = dfs_wbuf_init(out, sizeof(out));
 	assert_int_equal(map_build_invoke(&w, &tx, 1, 59, &f), -EINVAL);

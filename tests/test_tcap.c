@@ -351,6 +351,20 @@ static void test_all_types(void **state)
 	m.abrt_source = TCAP_ABRT_USER;
 	roundtrip_struct(&m, col);
 
+	/* dialogue refused: Abort with AARE reject-permanent, AC not supported */
+	memset(&m, 0, sizeof(m));
+	m.msg_type = TCAP_ABORT;
+	m.dtid = (struct tcap_tid){true, 4, 0x0a0b0c0d};
+	m.has_dialogue = m.has_u_abort = true;
+	m.dlg_pdu = TCAP_DLG_AARE;
+	m.ac_is_map = true;
+	m.map_ac = 19;
+	m.map_ac_version = 2;
+	m.aare_result = TCAP_AARE_REJECT_PERMANENT;
+	m.aare_diag_tag = TCAP_DIAG_USER;
+	m.aare_diag = TCAP_USER_AC_NOT_SUPPORTED;
+	roundtrip_struct(&m, col);
+
 	memset(&m, 0, sizeof(m));
 	m.msg_type = TCAP_UNI;
 	m.has_dialogue = true;
