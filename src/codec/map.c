@@ -1468,14 +1468,21 @@ int map_build_reject(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
 	return tcap_encode_opt(w, &m, tx->flags);
 }
 
+/* An Abort to dtid; user: with a dialogue portion holding dlg_pdu, else a P-Abort. */
+static void abort_msg(struct tcap_msg *m, uint32_t dtid, bool user, uint16_t dlg_pdu)
+{
+	memset(m, 0, sizeof(*m));
+	m->msg_type = TCAP_ABORT;
+	m->dtid = (struct tcap_tid){true, 4, dtid};
+	m->has_dialogue = m->has_u_abort = user;
+	m->has_p_abort = !user;
+	m->dlg_pdu = dlg_pdu;
+}
+
 int map_build_u_abort(struct dfs_wbuf *w, uint32_t dtid, unsigned flags)
 {
 	struct tcap_msg m;
-	memset(&m, 0, sizeof(m));
-	m.msg_type = TCAP_ABORT;
-	m.dtid = (struct tcap_tid){true, 4, dtid};
-	m.has_dialogue = m.has_u_abort = true;
-	m.dlg_pdu = TCAP_DLG_ABRT;
+	abort_msg(&m, dtid, true, TCAP_DLG_ABRT);
 	m.abrt_source = TCAP_ABRT_USER;
 	return tcap_encode_opt(w, &m, flags);
 }
@@ -1484,11 +1491,7 @@ int map_build_refuse(struct dfs_wbuf *w, uint32_t dtid, uint8_t ac, uint8_t ac_v
 		     unsigned flags)
 {
 	struct tcap_msg m;
-	memset(&m, 0, sizeof(m));
-	m.msg_type = TCAP_ABORT;
-	m.dtid = (struct tcap_tid){true, 4, dtid};
-	m.has_dialogue = m.has_u_abort = true;
-	m.dlg_pdu = TCAP_DLG_AARE;
+	abort_msg(&m, dtid, true, TCAP_DLG_AARE);
 	m.proto_version = (struct dfs_view){tcap_version1, sizeof(tcap_version1)};
 	m.ac_is_map = true;
 	m.map_ac = ac;
@@ -1502,10 +1505,7 @@ int map_build_refuse(struct dfs_wbuf *w, uint32_t dtid, uint8_t ac, uint8_t ac_v
 int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned flags)
 {
 	struct tcap_msg m;
-	memset(&m, 0, sizeof(m));
-	m.msg_type = TCAP_ABORT;
-	m.dtid = (struct tcap_tid){true, 4, dtid};
-	m.has_p_abort = true;
+	abort_msg(&m, dtid, false, TCAP_DLG_NONE);
 	m.p_abort_cause = cause;
 	return tcap_encode_opt(w, &m, flags);
 }
