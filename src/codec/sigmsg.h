@@ -156,6 +156,7 @@ struct sms_tpdu {
 	uint8_t mti;          /* 0 DELIVER (SC->MS) / DELIVER-REPORT, 1 SUBMIT, 2 STATUS-REPORT/COMMAND */
 	bool is_deliver;      /* true: SMS-DELIVER, false: SMS-SUBMIT */
 	bool udhi, rp, mms_or_rd, sri_or_srr;
+	bool lp;              /* DELIVER: TP-LP loop prevention (TS 23.040 9.2.3.28) */
 	uint8_t vpf, mr;
 	/* TP-OA (DELIVER) or TP-DA (SUBMIT) */
 	uint8_t addr_ton_npi;
