@@ -87,12 +87,11 @@ int cmd_sim(int argc, char **argv)
 		goto out;
 	}
 	fprintf(lf, "%s\n", SIM_LABEL_HEADER);
-	static uint8_t buf[4096];
+	uint8_t buf[4096];
 	const struct sim_msg *sm;
 	uint64_t n = 0, attacks = 0;
 	while ((sm = sim_next(s)) != NULL) {
-		struct dfs_wbuf wb;
-		dfs_wbuf_init(&wb, buf, sizeof(buf));
+		struct dfs_wbuf wb = dfs_wbuf_init(buf, sizeof(buf));
 		int rc = sim_encode(sm, &wb);
 		if (rc < 0) {
 			fprintf(stderr, "sim: frame %llu (%s): cannot encode: %s\n", (unsigned long long)sm->frame,
