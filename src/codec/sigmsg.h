@@ -101,12 +101,14 @@ struct tcap_component {
 	bool has_invoke_id, has_linked_id, has_opcode, opcode_global, has_error_code;
 	int32_t invoke_id, linked_id;
 	int32_t opcode;      /* local opcode (Invoke, and ReturnResult with its sequence) */
-	struct dfs_view opcode_oid; /* global opcode (never valid MAP) */
+	struct dfs_view opcode_oid; /* global opcode (never valid MAP), or global error code */
+	bool error_global;   /* ReturnError with a global (OBJECT IDENTIFIER) error code in opcode_oid */
 	int32_t error_code;  /* ReturnError local error code */
 	uint8_t problem_tag; /* Reject: 0x80 general, 0x81 invoke, 0x82 result, 0x83 error */
 	int32_t problem_code;
 	struct dfs_view param; /* the whole parameter TLV (tag+len+value), empty if none */
 	size_t offset;         /* absolute offset of the component's tag */
+	size_t param_offset;   /* absolute offset of the parameter's tag */
 };
 
 struct tcap_msg {
@@ -117,7 +119,12 @@ struct tcap_msg {
 	struct dfs_view ac_oid;    /* application-context-name OID content bytes */
 	bool ac_is_map;            /* 0.4.0.0.1.0.<ac>.<version> */
 	uint8_t map_ac, map_ac_version;
+	struct dfs_view proto_version; /* AARQ/AARE/AUDT [0] protocol-version BIT STRING contents
+					  (07 80 = version1), empty when absent */
 	uint8_t aare_result;       /* AARE: 0 accepted, 1 reject-permanent */
+	uint8_t aare_diag_tag;     /* AARE result-source-diagnostic: 1 dialogue-service-user,
+				      2 dialogue-service-provider */
+	uint8_t aare_diag;         /* its value (user: 0 null, 1 no reason, 2 AC not supported) */
 	uint8_t abrt_source;       /* ABRT: 0 user, 1 provider */
 	bool has_p_abort;
 	uint8_t p_abort_cause;     /* 0x4a P-AbortCause */
@@ -128,6 +135,7 @@ struct tcap_msg {
 	char dest_ref[DFS_DIGITS_MAX + 1];
 	char orig_ref[DFS_DIGITS_MAX + 1];
 	uint8_t dest_ref_ton_npi, orig_ref_ton_npi;
+	bool has_components;       /* component portion present (possibly empty) */
 	unsigned n_components;
 	struct tcap_component comp[TCAP_MAX_COMPONENTS];
 	bool components_truncated; /* more than TCAP_MAX_COMPONENTS: the rest were not decoded */
