@@ -14,6 +14,7 @@
 
 #include "policy.h"
 #include "sim.h"
+#include "tcap.h"
 
 struct tally {
 	uint64_t msgs, attacks, detected, benign, false_block, false_alert, mismatches;
@@ -145,6 +146,59 @@ static void test_deterministic(void **state)
 	policy_config_free(cfg);
 }
 
+/* The model's TCAP layer is valid Q.773: it encodes, and decodes back to the same dialogue,
+ * transaction ids, components and application context. */
+static void test_tcap_roundtrip(void **state)
+{
+	(void)state;
+	struct policy_config *cfg = load_example();
+	char err[160];
+	struct sim *s = sim_new(cfg, 5, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(sim_add_scenario(s, "mixed", 5000), 0);
+	const struct sim_msg *sm;
+	uint64_t n = 0;
+	while ((sm = sim_next(s)) != NULL) {
+		if (!sm->m.has_tcap)
+			continue;
+		uint8_t buf[1024];
+		struct dfs_wbuf w = dfs_wbuf_init(buf, sizeof(buf));
+		assert_int_equal(tcap_encode(&w, &sm->m.tcap), 0);
+		struct tcap_msg d;
+		struct dfs_err e;
+		memset(&e, 0, sizeof(e));
+		if (tcap_decode(buf, w.len, 0, &d, &e) != 0)
+			fail_msg("frame %llu (%s): %s %s: %s", (unsigned long long)sm->frame, sm->flow, e.layer,
+				 e.field, e.reason);
+		const struct tcap_msg *t = &sm->m.tcap;
+		assert_int_equal(d.msg_type, t->msg_type);
+		assert_int_equal(d.otid.present, t->otid.present);
+		assert_int_equal(d.otid.val, t->otid.val);
+		assert_int_equal(d.dtid.present, t->dtid.present);
+		assert_int_equal(d.dtid.val, t->dtid.val);
+		assert_int_equal(d.has_dialogue, t->has_dialogue);
+		assert_int_equal(d.has_open_info, t->has_open_info);
+		if (t->has_open_info)
+			assert_string_equal(d.dest_ref, t->dest_ref);
+		assert_int_equal(d.n_components, t->n_components);
+		for (unsigned i = 0; i < t->n_components; i++) {
+			assert_int_equal(d.comp[i].type, t->comp[i].type);
+			assert_int_equal(d.comp[i].opcode_global, t->comp[i].opcode_global);
+			if (t->comp[i].has_opcode && !t->comp[i].opcode_global && t->comp[i].type == TCAP_INVOKE)
+				assert_int_equal(d.comp[i].opcode, t->comp[i].opcode);
+		}
+		if (t->ac_is_map) {
+			assert_true(d.ac_is_map);
+			assert_int_equal(d.map_ac, t->map_ac);
+			assert_int_equal(d.map_ac_version, t->map_ac_version);
+		}
+		n++;
+	}
+	assert_true(n > 4000);
+	sim_free(s);
+	policy_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_benign),
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_tcap_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
