@@ -11,19 +11,8 @@
 
 #include "isup.h"
 #include "m3ua.h"
+#include "codec_testlib.h"
 #include "tshark_oracle.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	for (; h[0] && h[1] && n < cap; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* ../shared/vectors/captures/m3ua_isup.cap, the M3UA user data of frames 77 (IAM), 86 (ACM),
  * 87 (ANM), 434 (REL), 439 (RLC) */
