@@ -11,19 +11,8 @@
 #include <string.h>
 
 #include "sccp.h"
+#include "codec_testlib.h"
 #include "tshark_oracle.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	for (; h[0] && h[1] && n < cap; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* gsm_map_with_ussd_string.pcap frame 1 (after the MTP3 label): UDT, GTI 4, odd digit counts */
 static const char ussd_udt[] =
