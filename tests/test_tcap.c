@@ -146,14 +146,14 @@ static void test_sigfw_vectors(void **state)
 		int invoke_id;
 		const char *dest_ref, *orig_ref;
 	} want[] = {
-		{TCAP_BEGIN, 2, 0, 29, 3, 0, "111111111111111", "11111111111"},
-		{TCAP_BEGIN, 0x53, 0, 38, 3, 1, "", ""},
-		{TCAP_CONTINUE, 0x33119839, 0x02035ea2, 0, 0, 2, "", ""},
-		{TCAP_BEGIN, 1, 0, 19, 2, 0, "111111111111111", "11111111111"},
-		{TCAP_BEGIN, 3, 0, 2, 3, 1, "", ""},
-		{TCAP_BEGIN, 0x46, 0, 28, 3, 1, "", ""},
-		{TCAP_BEGIN, 4, 0, 3, 2, 1, "", ""},
-		{TCAP_BEGIN, 0x2f3b4602, 0, 19, 2, 1, "655011420096316", ""},
+	    {TCAP_BEGIN, 2, 0, 29, 3, 0, "111111111111111", "11111111111"},
+	    {TCAP_BEGIN, 0x53, 0, 38, 3, 1, "", ""},
+	    {TCAP_CONTINUE, 0x33119839, 0x02035ea2, 0, 0, 2, "", ""},
+	    {TCAP_BEGIN, 1, 0, 19, 2, 0, "111111111111111", "11111111111"},
+	    {TCAP_BEGIN, 3, 0, 2, 3, 1, "", ""},
+	    {TCAP_BEGIN, 0x46, 0, 28, 3, 1, "", ""},
+	    {TCAP_BEGIN, 4, 0, 3, 2, 1, "", ""},
+	    {TCAP_BEGIN, 0x2f3b4602, 0, 19, 2, 1, "655011420096316", ""},
 	};
 	for (unsigned i = 0; i < TCAP_N_VECTORS; i++) {
 		uint8_t p[512];
@@ -241,25 +241,48 @@ static void test_all_types(void **state)
 	m.aare_diag_tag = TCAP_DIAG_USER;
 	m.has_components = true;
 	m.n_components = 8;
-	m.comp[0] = (struct tcap_component){.type = TCAP_RESULT_NL, .invoke_id = 1, .has_invoke_id = true,
-					    .has_opcode = true, .opcode = 45,
+	m.comp[0] = (struct tcap_component){.type = TCAP_RESULT_NL,
+					    .invoke_id = 1,
+					    .has_invoke_id = true,
+					    .has_opcode = true,
+					    .opcode = 45,
 					    .param = {imsi_param, sizeof(imsi_param)}};
-	m.comp[1] = (struct tcap_component){.type = TCAP_RESULT_L, .invoke_id = -5, .has_invoke_id = true,
-					    .has_opcode = true, .opcode = 45,
+	m.comp[1] = (struct tcap_component){.type = TCAP_RESULT_L,
+					    .invoke_id = -5,
+					    .has_invoke_id = true,
+					    .has_opcode = true,
+					    .opcode = 45,
 					    .param = {imsi_param, sizeof(imsi_param)}};
-	m.comp[2] = (struct tcap_component){.type = TCAP_RESULT_L, .invoke_id = 2, .has_invoke_id = true};
-	m.comp[3] = (struct tcap_component){.type = TCAP_ERROR, .invoke_id = 3, .has_invoke_id = true,
-					    .has_error_code = true, .error_code = 27};
+	m.comp[2] =
+	    (struct tcap_component){.type = TCAP_RESULT_L, .invoke_id = 2, .has_invoke_id = true};
+	m.comp[3] = (struct tcap_component){.type = TCAP_ERROR,
+					    .invoke_id = 3,
+					    .has_invoke_id = true,
+					    .has_error_code = true,
+					    .error_code = 27};
 	static const uint8_t oid[] = {0x2a, 0x03};
-	m.comp[4] = (struct tcap_component){.type = TCAP_ERROR, .invoke_id = 4, .has_invoke_id = true,
-					    .has_error_code = true, .error_global = true,
-					    .opcode_oid = {oid, 2}, .param = {imsi_param, sizeof(imsi_param)}};
-	m.comp[5] = (struct tcap_component){.type = TCAP_REJECT, .has_invoke_id = false,
-					    .problem_tag = TCAP_PROBLEM_GENERAL, .problem_code = 2};
-	m.comp[6] = (struct tcap_component){.type = TCAP_REJECT, .has_invoke_id = true, .invoke_id = 9,
-					    .problem_tag = TCAP_PROBLEM_ERROR, .problem_code = 4};
-	m.comp[7] = (struct tcap_component){.type = TCAP_INVOKE, .invoke_id = 10, .has_invoke_id = true,
-					    .has_linked_id = true, .linked_id = 1, .has_opcode = true,
+	m.comp[4] = (struct tcap_component){.type = TCAP_ERROR,
+					    .invoke_id = 4,
+					    .has_invoke_id = true,
+					    .has_error_code = true,
+					    .error_global = true,
+					    .opcode_oid = {oid, 2},
+					    .param = {imsi_param, sizeof(imsi_param)}};
+	m.comp[5] = (struct tcap_component){.type = TCAP_REJECT,
+					    .has_invoke_id = false,
+					    .problem_tag = TCAP_PROBLEM_GENERAL,
+					    .problem_code = 2};
+	m.comp[6] = (struct tcap_component){.type = TCAP_REJECT,
+					    .has_invoke_id = true,
+					    .invoke_id = 9,
+					    .problem_tag = TCAP_PROBLEM_ERROR,
+					    .problem_code = 4};
+	m.comp[7] = (struct tcap_component){.type = TCAP_INVOKE,
+					    .invoke_id = 10,
+					    .has_invoke_id = true,
+					    .has_linked_id = true,
+					    .linked_id = 1,
+					    .has_opcode = true,
 					    .opcode = 60};
 	roundtrip_struct(&m);
 
@@ -279,8 +302,12 @@ static void test_all_types(void **state)
 	snprintf(m.orig_ref, sizeof(m.orig_ref), "%s", "4917012345");
 	m.orig_ref_ton_npi = 0x91;
 	m.n_components = 1;
-	m.comp[0] = (struct tcap_component){.type = TCAP_INVOKE, .invoke_id = 0, .has_invoke_id = true,
-					    .has_opcode = true, .opcode_global = true, .opcode_oid = {oid, 2}};
+	m.comp[0] = (struct tcap_component){.type = TCAP_INVOKE,
+					    .invoke_id = 0,
+					    .has_invoke_id = true,
+					    .has_opcode = true,
+					    .opcode_global = true,
+					    .opcode_oid = {oid, 2}};
 	roundtrip_struct(&m);
 
 	/* Continue with an empty component portion; Abort (P-Abort and ABRT); Unidirectional */
@@ -314,8 +341,11 @@ static void test_all_types(void **state)
 	m.map_ac = 19;
 	m.map_ac_version = 2;
 	m.n_components = 1;
-	m.comp[0] = (struct tcap_component){.type = TCAP_INVOKE, .invoke_id = 1, .has_invoke_id = true,
-					    .has_opcode = true, .opcode = 61};
+	m.comp[0] = (struct tcap_component){.type = TCAP_INVOKE,
+					    .invoke_id = 1,
+					    .has_invoke_id = true,
+					    .has_opcode = true,
+					    .opcode = 61};
 	roundtrip_struct(&m);
 
 	/* bad input to the encoder */
@@ -344,9 +374,9 @@ static void test_known_bytes(void **state)
 	assert_string_equal(tcap_p_abort_cause_name(m.p_abort_cause), "unrecognizedTransactionID");
 	check_truncations(pabort, sizeof(pabort));
 	/* indefinite lengths on constructed elements: Begin { otid, components { invoke } } */
-	const uint8_t indef[] = {0x62, 0x80, 0x48, 0x01, 0x07, 0x6c, 0x80, 0xa1, 0x80, 0x02, 0x01, 0x01,
-				 0x02, 0x01, 0x2d, 0x30, 0x80, 0x80, 0x01, 0x05, 0x00, 0x00,
-				 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+	const uint8_t indef[] = {0x62, 0x80, 0x48, 0x01, 0x07, 0x6c, 0x80, 0xa1, 0x80, 0x02,
+				 0x01, 0x01, 0x02, 0x01, 0x2d, 0x30, 0x80, 0x80, 0x01, 0x05,
+				 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
 	assert_int_equal(tcap_decode(indef, sizeof(indef), 0, &m, &e), 0);
 	assert_int_equal(m.otid.val, 7);
 	assert_int_equal(m.n_components, 1);
@@ -364,7 +394,8 @@ static void test_known_bytes(void **state)
 	const uint8_t trailing[] = {0x64, 0x03, 0x49, 0x01, 0x01, 0x00};
 	assert_int_equal(tcap_decode(trailing, sizeof(trailing), 0, &m, &e), -EBADMSG);
 	assert_int_equal(e.offset, 5);
-	const uint8_t unknown_comp[] = {0x64, 0x09, 0x49, 0x01, 0x01, 0x6c, 0x04, 0xa5, 0x02, 0x02, 0x00};
+	const uint8_t unknown_comp[] = {0x64, 0x09, 0x49, 0x01, 0x01, 0x6c,
+					0x04, 0xa5, 0x02, 0x02, 0x00};
 	assert_int_equal(tcap_decode(unknown_comp, sizeof(unknown_comp), 0, &m, &e), -EBADMSG);
 	assert_string_equal(e.field, "component");
 	const uint8_t uni_empty[] = {0x61, 0x02, 0x6c, 0x00};
@@ -419,7 +450,8 @@ static void test_tshark(void **state)
 	char path[128];
 	oracle_tmpname(path, sizeof(path), "tcap");
 	assert_int_equal(oracle_write_export(path, "tcap", pdus, lens, 2 * TCAP_N_VECTORS), 0);
-	const char *fields[] = {"tcap.otid", "tcap.dtid", "tcap.application_context_name", "gsm_old.localValue"};
+	const char *fields[] = {"tcap.otid", "tcap.dtid", "tcap.application_context_name",
+				"gsm_old.localValue"};
 	char *out = oracle_fields(path, fields, 4);
 	assert_non_null(out);
 	int bad = oracle_malformed(path);
@@ -437,7 +469,8 @@ static void test_tshark(void **state)
 			want[0] = 0;
 		assert_string_equal(oracle_field(line, 1, got, sizeof(got)), want);
 		if (m->has_dialogue) {
-			snprintf(want, sizeof(want), "0.4.0.0.1.0.%u.%u", m->map_ac, m->map_ac_version);
+			snprintf(want, sizeof(want), "0.4.0.0.1.0.%u.%u", m->map_ac,
+				 m->map_ac_version);
 			assert_string_equal(oracle_field(line, 2, got, sizeof(got)), want);
 		}
 		/* without an application context tshark cannot tell the TC-user: no MAP opcode */
@@ -452,10 +485,10 @@ static void test_tshark(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sigfw_vectors),
-		cmocka_unit_test(test_all_types),
-		cmocka_unit_test(test_known_bytes),
-		cmocka_unit_test(test_tshark),
+	    cmocka_unit_test(test_sigfw_vectors),
+	    cmocka_unit_test(test_all_types),
+	    cmocka_unit_test(test_known_bytes),
+	    cmocka_unit_test(test_tshark),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
