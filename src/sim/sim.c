@@ -577,12 +577,34 @@ static void sms_ota(struct sim_msg *sm, const char *oa, uint32_t tar, uint8_t sp
 	memcpy(t->scts, scts, sizeof(scts));
 }
 
+/* The identity an SM-RP-DA/OA choice carries also lives in its own field, as the MAP
+ * decoder reports it (and the encoder reads it from there). */
+static void sm_rp_identity(struct map_fields *f, uint8_t type, const char *digits)
+{
+	switch (type) {
+	case MAP_SMRP_IMSI:
+		cpy(f->imsi, sizeof(f->imsi), digits);
+		f->has_imsi = true;
+		break;
+	case MAP_SMRP_SC_ADDR:
+		maddr(&f->sc_addr, digits);
+		break;
+	case MAP_SMRP_MSISDN:
+		maddr(&f->msisdn, digits);
+		break;
+	default:
+		break;
+	}
+}
+
 static void sm_rp(struct map_fields *f, uint8_t da_type, const char *da, uint8_t oa_type, const char *oa)
 {
 	f->sm_rp_da_type = da_type;
 	cpy(f->sm_rp_da, sizeof(f->sm_rp_da), da);
 	f->sm_rp_oa_type = oa_type;
 	cpy(f->sm_rp_oa, sizeof(f->sm_rp_oa), oa);
+	sm_rp_identity(f, da_type, da);
+	sm_rp_identity(f, oa_type, oa);
 }
 
 /* ---- benign flows ---------------------------------------------------------------------------- */
@@ -957,6 +979,7 @@ static void attack(struct sim *s, int kind)
 		break;
 	case A_PSL:
 		f = &attack_begin(s, kind, BLOCK, RULE_CAT1, 83, gt, u->vlr, SSN_MSC)->m.map;
+		maddr(&f->gmlc, gt); /* mlc-Number: the attacker's own "GMLC" */
 		imsi(f, u->imsi);
 		maddr(&f->msisdn, u->msisdn);
 		break;
