@@ -156,6 +156,7 @@ struct sms_tpdu {
 	uint8_t mti;          /* 0 DELIVER (SC->MS) / DELIVER-REPORT, 1 SUBMIT, 2 STATUS-REPORT/COMMAND */
 	bool is_deliver;      /* true: SMS-DELIVER, false: SMS-SUBMIT */
 	bool udhi, rp, mms_or_rd, sri_or_srr;
+	bool lp;              /* DELIVER: TP-LP loop prevention (TS 23.040 9.2.3.28) */
 	uint8_t vpf, mr;
 	/* TP-OA (DELIVER) or TP-DA (SUBMIT) */
 	uint8_t addr_ton_npi;
@@ -239,12 +240,28 @@ struct isup_msg {
 enum sig_layer { SIG_M3UA = 1, SIG_SCCP, SIG_TCAP, SIG_MAP, SIG_ISUP };
 
 struct sig_msg {
-	bool has_m3ua, has_sccp, has_tcap, has_map, has_isup;
+	bool has_m3ua, has_mtp3, has_sccp, has_tcap, has_map, has_isup;
+	/* For M3UA input the whole message; for MTP3 input (M2UA, M2PA, link type 141) only
+	 * m3ua.pd and m3ua.has_proto_data are filled, from the MTP3 routing label. */
 	struct m3ua_msg m3ua;
 	struct sccp_msg sccp;
 	struct tcap_msg tcap;
+	int map_comp;          /* index of the component map was taken from, -1 none */
 	struct map_fields map; /* from the first component with a MAP parameter */
 	struct isup_msg isup;
+	struct dfs_view raw;   /* the bytes this message was decoded from */
 };
+
+/* Decode one M3UA message (or one MTP3 MSU) through every layer it carries:
+ * M3UA -> SCCP -> TCAP -> MAP -> SMS TPDU / TS 102 225 header, or ISUP. A user part that is
+ * not ours (SCCP management, BSSAP, TUP...) or a TCAP user other than MAP (CAP) stops the
+ * descent without error. Returns 0, or -EBADMSG with e naming the layer, field and offset
+ * (relative to p[0]); layers decoded before the error keep their has_* flag. */
+int sig_decode_m3ua(const uint8_t *p, size_t len, struct sig_msg *m, struct dfs_err *e);
+int sig_decode_mtp3(const uint8_t *p, size_t len, struct sig_msg *m, struct dfs_err *e);
+
+/* Is this TCAP dialogue MAP? By application context when there is one (0.4.0.0.1.0...),
+ * otherwise by SSN (the MAP SSNs; 146 is CAP). */
+bool sig_tcap_is_map(const struct sig_msg *m);
 
 #endif

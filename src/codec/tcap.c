@@ -233,8 +233,9 @@ static int decode_ac_name(struct dfs_buf *b, struct tcap_msg *m, struct dfs_err 
 	m->ac_oid = oid.v;
 	/* TS 29.002 17.3.2: map-ac ::= 0.4.0.0.1.0 then the context and its version */
 	static const uint8_t map_ac_prefix[5] = {0x04, 0x00, 0x00, 0x01, 0x00};
+	/* CAMEL phase 1/2 contexts (TS 29.078: 0.4.0.0.1.0.50-52) share that arc but are CAP */
 	if (oid.v.len == 7 && !memcmp(oid.v.p, map_ac_prefix, 5) && oid.v.p[5] < 0x80 &&
-	    oid.v.p[6] < 0x80) {
+	    oid.v.p[6] < 0x80 && (oid.v.p[5] < 50 || oid.v.p[5] > 52)) {
 		m->ac_is_map = true;
 		m->map_ac = oid.v.p[5];
 		m->map_ac_version = oid.v.p[6];

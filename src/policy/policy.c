@@ -834,7 +834,7 @@ static void eval_isup(struct eval *e)
 	const struct policy_config *c = e->cfg;
 	if (i->msg_type != 0x01 || !i->calling.present || !i->calling.digits[0])
 		return;
-	if (!m->has_m3ua || !m->m3ua.has_proto_data)
+	if (!m->m3ua.has_proto_data) /* M3UA DATA, or MTP3 (sig_decode_mtp3 fills pd too) */
 		return;
 	const struct m3ua_proto_data *pd = &m->m3ua.pd;
 	bool intl = (c->cli_ni_mask >> (pd->ni & 3)) & 1;
