@@ -12,6 +12,7 @@
 #include "map_face.h"
 #include "sccp.h"
 #include "tcap.h"
+#include "tshark_oracle.h"
 
 #define HLR_GT "254722000100"
 #define SCF_GT "254722000900"
@@ -29,7 +30,19 @@ struct hlr {
 	int inv60;        /* invoke id of the last op 60 */
 	struct sig_msg ans;
 	char text[SCREEN_MAX_BYTES];
+	/* every answer and request, for the tshark check */
+	uint8_t rec[32][1024];
+	size_t rec_len[32];
+	unsigned n_rec;
 };
+
+static void record(struct hlr *h, const uint8_t *p, size_t len)
+{
+	if (h->n_rec < 32 && len <= sizeof(h->rec[0])) {
+		memcpy(h->rec[h->n_rec], p, len);
+		h->rec_len[h->n_rec++] = len;
+	}
+}
 
 static void collect(void *ud, const uint8_t *p, size_t len)
 {
@@ -38,6 +51,7 @@ static void collect(void *ud, const uint8_t *p, size_t len)
 	assert_true(len <= sizeof(h->out[0]));
 	memcpy(h->out[h->n_out], p, len);
 	h->out_len[h->n_out++] = len;
+	record(h, p, len);
 }
 
 /* TCAP bytes -> SCCP UDT HLR -> gsmSCF -> M3UA DATA, into the face. */
@@ -55,6 +69,7 @@ static void hlr_send(struct hlr *h, const uint8_t *tcap, size_t len)
 	struct dfs_wbuf mw = dfs_wbuf_init(mb, sizeof(mb));
 	assert_int_equal(m3ua_encode_data(&mw, &rctx, &pd), 0);
 	h->n_out = 0;
+	record(h, mb, mw.len);
 	assert_int_equal(map_face_input(&h->mf, mb, mw.len, h->fx->now_ms, collect, h), 0);
 }
 
@@ -217,6 +232,35 @@ static void test_register_balance_send(void **state)
 	assert_int_equal(fx_balance(h->fx, BOB), 250000);
 	assert_int_equal(fx_balance(h->fx, ALICE), 5000000 - 250000 - 1100);
 	assert_false(fx_file_contains(h->fx->audit_path, SENTINEL_PIN));
+
+	/* tshark reads both directions of the three dialogues without a malformed frame, and
+	 * sees processUnstructuredSS-Request (59) and unstructuredSS-Request (60) */
+	if (!oracle_have_tshark()) {
+		printf("SKIP tshark check: tshark not installed\n");
+	} else {
+		char pcap[128];
+		const uint8_t *pdus[32];
+		for (unsigned i = 0; i < h->n_rec; i++)
+			pdus[i] = h->rec[i];
+		oracle_tmpname(pcap, sizeof(pcap), "ussdmap");
+		assert_int_equal(oracle_write_export(pcap, "m3ua", pdus, h->rec_len, h->n_rec), 0);
+		assert_int_equal(oracle_malformed(pcap), 0);
+		static const char *const fields[] = {"gsm_old.localValue", "tcap.tid"};
+		char *out = oracle_fields(pcap, fields, 2);
+		assert_non_null(out);
+		char line[256], op[64];
+		unsigned n59 = 0, n60 = 0;
+		for (unsigned i = 0; i < h->n_rec; i++) {
+			assert_non_null(oracle_line(out, i, line, sizeof(line)));
+			oracle_field(line, 0, op, sizeof(op));
+			n59 += !strcmp(op, "59");
+			n60 += !strcmp(op, "60");
+		}
+		assert_int_equal(n59, 6);     /* three Begins and three final results */
+		assert_int_equal(n60, 2 * 9); /* nine prompts and nine replies */
+		free(out);
+		unlink(pcap);
+	}
 	hlr_free(h);
 }
 
