@@ -14,9 +14,10 @@ static void test_short_and_long_lengths(void **state)
 {
 	(void)state;
 	/* the same OCTET STRING 'ab' with 0x02, 0x81 02, 0x82 00 02, 0x83 00 00 02 */
-	const uint8_t forms[4][7] = {
-		{0x04, 0x02, 0xab, 0xcd}, {0x04, 0x81, 0x02, 0xab, 0xcd},
-		{0x04, 0x82, 0x00, 0x02, 0xab, 0xcd}, {0x04, 0x83, 0x00, 0x00, 0x02, 0xab, 0xcd}};
+	const uint8_t forms[4][7] = {{0x04, 0x02, 0xab, 0xcd},
+				     {0x04, 0x81, 0x02, 0xab, 0xcd},
+				     {0x04, 0x82, 0x00, 0x02, 0xab, 0xcd},
+				     {0x04, 0x83, 0x00, 0x00, 0x02, 0xab, 0xcd}};
 	for (unsigned k = 0; k < 4; k++) {
 		size_t n = 4 + k;
 		struct dfs_buf b = dfs_buf_init(forms[k], n, 100);
@@ -71,7 +72,8 @@ static void test_bad_forms(void **state)
 	b = dfs_buf_init(prim_indef, sizeof(prim_indef), 0);
 	assert_int_equal(ber_read(&b, &t, true, "x", "f", &e), -EBADMSG);
 	assert_string_equal(e.reason, "indefinite length on a primitive element");
-	const uint8_t cons_indef[] = {0x30, 0x80, 0x04, 0x01, 0xaa, 0x30, 0x80, 0x00, 0x00, 0x00, 0x00, 0x05};
+	const uint8_t cons_indef[] = {0x30, 0x80, 0x04, 0x01, 0xaa, 0x30,
+				      0x80, 0x00, 0x00, 0x00, 0x00, 0x05};
 	b = dfs_buf_init(cons_indef, sizeof(cons_indef), 0);
 	assert_int_equal(ber_read(&b, &t, false, "x", "f", &e), -EBADMSG);
 	assert_string_equal(e.reason, "indefinite length not allowed here");
@@ -103,7 +105,8 @@ static void test_bad_forms(void **state)
 static void test_integers(void **state)
 {
 	(void)state;
-	const int32_t vals[] = {0, 1, 127, 128, -1, -128, -129, 255, 256, 32767, -32768, 0x7fffffff, INT32_MIN};
+	const int32_t vals[] = {0,   1,	  127,	 128,	 -1,	     -128,     -129,
+				255, 256, 32767, -32768, 0x7fffffff, INT32_MIN};
 	const size_t lens[] = {1, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 4, 4};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		uint8_t out[8];
@@ -137,15 +140,16 @@ static void test_writer_nesting(void **state)
 		ber_put_tlv(&w, BER_TAG(BER_CLS_CTX, 40), "", 0, fl);
 		ber_close(&w, a, fl);
 		assert_true(dfs_wbuf_ok(&w));
-		static const uint8_t short_form[] = {0x30, 0x81, 0xd4, 0xa1, 0x04, 0x80, 0x02, 0x01, 0x02,
-						     0x04, 0x81, 0xc8};
-		static const uint8_t long_form[] = {0x30, 0x81, 0xd7, 0xa1, 0x81, 0x05, 0x80, 0x81, 0x02, 0x01,
-						    0x02, 0x04, 0x81, 0xc8};
+		static const uint8_t short_form[] = {0x30, 0x81, 0xd4, 0xa1, 0x04, 0x80,
+						     0x02, 0x01, 0x02, 0x04, 0x81, 0xc8};
+		static const uint8_t long_form[] = {0x30, 0x81, 0xd7, 0xa1, 0x81, 0x05, 0x80,
+						    0x81, 0x02, 0x01, 0x02, 0x04, 0x81, 0xc8};
 		const uint8_t *want = fl ? long_form : short_form;
 		size_t wl = fl ? sizeof(long_form) : sizeof(short_form);
 		assert_memory_equal(out, want, wl);
 		assert_int_equal(w.len, wl + 200 + (fl ? 4 : 3));
-		assert_memory_equal(out + w.len - (fl ? 4 : 3), fl ? "\x9f\x28\x81\x00" : "\x9f\x28\x00", fl ? 4 : 3);
+		assert_memory_equal(out + w.len - (fl ? 4 : 3),
+				    fl ? "\x9f\x28\x81\x00" : "\x9f\x28\x00", fl ? 4 : 3);
 		/* read it back */
 		struct dfs_buf r = dfs_buf_init(out, w.len, 0), c;
 		struct ber_tlv t;
@@ -169,11 +173,11 @@ static void test_writer_nesting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_short_and_long_lengths),
-		cmocka_unit_test(test_long_length_300),
-		cmocka_unit_test(test_bad_forms),
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_writer_nesting),
+	    cmocka_unit_test(test_short_and_long_lengths),
+	    cmocka_unit_test(test_long_length_300),
+	    cmocka_unit_test(test_bad_forms),
+	    cmocka_unit_test(test_integers),
+	    cmocka_unit_test(test_writer_nesting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,19 +10,8 @@
 #include <string.h>
 
 #include "m3ua.h"
+#include "codec_testlib.h"
 #include "tshark_oracle.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	for (; h[0] && h[1] && n < cap; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* From ../shared/vectors/captures: centile_m3ua.cap frames 7, 9, 13 and m3ua_isup.cap frame 77. */
 static const char *const real_hex[] = {

@@ -36,10 +36,13 @@ static inline size_t oracle_export_header(uint8_t *out, const char *proto)
 	return off + 4;
 }
 
-/* Writes n PDUs (pdus[i], lens[i]) as frames 1..n dissected by tshark's `proto` dissector
- * ("m3ua", "sccp", "tcap", "gsm_map", "gsm_sms", ...). Returns 0 or -1. */
-static inline int oracle_write_export(const char *path, const char *proto, const uint8_t *const *pdus,
-				      const size_t *lens, size_t n)
+/* Exported-PDU tag 35 (P2P direction, 4 bytes): 0 sent, 1 received. Dissectors that depend on
+ * the direction read it, e.g. gsm_sms: received = MS->SC (SMS-SUBMIT), sent = SC->MS (DELIVER). */
+#define ORACLE_EXP_PDU_TAG_P2P_DIRECTION 35
+
+/* As oracle_write_export, with a P2P direction per frame (dirs[i] 0 or 1; dirs NULL: none). */
+static inline int oracle_write_export_p2p(const char *path, const char *proto, const uint8_t *const *pdus,
+					  const size_t *lens, const int *dirs, size_t n)
 {
 	pcap_t *pd = pcap_open_dead(ORACLE_LINKTYPE_EXPORTED_PDU, 65535);
 	if (!pd)
@@ -52,6 +55,12 @@ static inline int oracle_write_export(const char *path, const char *proto, const
 	uint8_t frame[70000];
 	for (size_t i = 0; i < n; i++) {
 		size_t h = oracle_export_header(frame, proto);
+		if (dirs) { /* insert the direction tag before the end-of-tags */
+			const uint8_t tag[8] = {0, ORACLE_EXP_PDU_TAG_P2P_DIRECTION, 0, 4, 0, 0, 0, (uint8_t)dirs[i]};
+			memcpy(frame + h - 4, tag, sizeof(tag));
+			memset(frame + h + 4, 0, 4);
+			h += sizeof(tag);
+		}
 		if (lens[i] > sizeof(frame) - h)
 			break;
 		memcpy(frame + h, pdus[i], lens[i]);
@@ -63,6 +72,14 @@ static inline int oracle_write_export(const char *path, const char *proto, const
 	pcap_dump_close(d);
 	pcap_close(pd);
 	return 0;
+}
+
+/* Writes n PDUs (pdus[i], lens[i]) as frames 1..n dissected by tshark's `proto` dissector
+ * ("m3ua", "sccp", "tcap", "gsm_map", "gsm_sms", ...). Returns 0 or -1. */
+static inline int oracle_write_export(const char *path, const char *proto, const uint8_t *const *pdus,
+				      const size_t *lens, size_t n)
+{
+	return oracle_write_export_p2p(path, proto, pdus, lens, NULL, n);
 }
 
 /* Runs `tshark -r pcap ARGS` and returns its stdout (malloc'd, NUL-terminated), or NULL. */

@@ -13,6 +13,9 @@ int cmd_ota(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ussd(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 int cmd_fw(int argc, char **argv);
 
 #endif

@@ -8,6 +8,9 @@
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"decode", cmd_decode, "decode signalling in captures to JSON"},
+	{"analyze", cmd_analyze, "find attacks in captures (policy engine over decoded traffic)"},
+	{"sim", cmd_sim, "simulate interconnect traffic and attacks into a capture"},
 	{"ota", cmd_ota, "build and verify SIM OTA secured packets, manage OTA keys"},
 	{"config", cmd_config, "check a firewall configuration file"},
 	{"ussd", cmd_ussd, "run the secure USSD gateway"},

@@ -55,7 +55,8 @@ static int ber_indef_len(const uint8_t *p, size_t avail, unsigned depth, size_t 
 		uint8_t l0 = p[pos++];
 		size_t len;
 		if (l0 == 0x80) {
-			if (!BER_TAG_CONSTRUCTED(tag) || ber_indef_len(p + pos, avail - pos, depth + 1, &len) < 0)
+			if (!BER_TAG_CONSTRUCTED(tag) ||
+			    ber_indef_len(p + pos, avail - pos, depth + 1, &len) < 0)
 				return -1;
 			len += 2;
 		} else if (l0 & 0x80) {
@@ -81,7 +82,8 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 	size_t avail = dfs_buf_left(b), at = dfs_buf_abs(b);
 	int tn = ber_parse_tag(p, avail, &t->tag);
 	if (tn == 0)
-		return dfs_err_set(e, layer, field, at, avail ? "identifier truncated" : "element missing");
+		return dfs_err_set(e, layer, field, at,
+				   avail ? "identifier truncated" : "element missing");
 	if (tn < 0)
 		return dfs_err_set(e, layer, field, at, "tag number too large");
 	size_t pos = (size_t)tn;
@@ -93,16 +95,20 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 	t->len_octets = 0;
 	if (l0 == 0x80) { /* 8.1.3.6 indefinite form */
 		if (!BER_TAG_CONSTRUCTED(t->tag))
-			return dfs_err_set(e, layer, field, at + pos - 1, "indefinite length on a primitive element");
+			return dfs_err_set(e, layer, field, at + pos - 1,
+					   "indefinite length on a primitive element");
 		if (!allow_indefinite)
-			return dfs_err_set(e, layer, field, at + pos - 1, "indefinite length not allowed here");
+			return dfs_err_set(e, layer, field, at + pos - 1,
+					   "indefinite length not allowed here");
 		if (ber_indef_len(p + pos, avail - pos, 0, &len) < 0)
-			return dfs_err_set(e, layer, field, at + pos, "indefinite length without a valid end-of-contents");
+			return dfs_err_set(e, layer, field, at + pos,
+					   "indefinite length without a valid end-of-contents");
 		t->indefinite = true;
 	} else if (l0 & 0x80) { /* 8.1.3.5 long form */
 		unsigned k = l0 & 0x7f;
 		if (k > 4)
-			return dfs_err_set(e, layer, field, at + pos - 1, "length form not supported");
+			return dfs_err_set(e, layer, field, at + pos - 1,
+					   "length form not supported");
 		if (avail - pos < k)
 			return dfs_err_set(e, layer, field, at + pos, "length octets truncated");
 		for (unsigned i = 0; i < k; i++)
@@ -200,7 +206,8 @@ void ber_put_int(struct dfs_wbuf *w, uint32_t tag, int32_t v, unsigned flags)
 		o[i] = (uint8_t)((uint32_t)v >> (24 - 8 * i));
 	size_t s = 0;
 	/* X.690 8.3.2: drop leading octets that only repeat the sign */
-	while (n - s > 1 && ((o[s] == 0x00 && !(o[s + 1] & 0x80)) || (o[s] == 0xff && (o[s + 1] & 0x80))))
+	while (n - s > 1 &&
+	       ((o[s] == 0x00 && !(o[s + 1] & 0x80)) || (o[s] == 0xff && (o[s + 1] & 0x80))))
 		s++;
 	ber_put_tlv(w, tag, o + s, n - s, flags);
 }

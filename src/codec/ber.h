@@ -20,13 +20,13 @@
 #define BER_CONSTRUCTED 0x20
 
 #define BER_TAG(cc, n) (((uint32_t)(cc) << 24) | (uint32_t)(n))
-#define BER_U(n) BER_TAG(BER_CLS_UNIV, n)                   /* universal, primitive */
+#define BER_U(n) BER_TAG(BER_CLS_UNIV, n)		     /* universal, primitive */
 #define BER_UC(n) BER_TAG(BER_CLS_UNIV | BER_CONSTRUCTED, n) /* universal, constructed */
 #define BER_A(n) BER_TAG(BER_CLS_APP, n)
 #define BER_AC(n) BER_TAG(BER_CLS_APP | BER_CONSTRUCTED, n)
-#define BER_C(n) BER_TAG(BER_CLS_CTX, n)                     /* [n] IMPLICIT primitive */
-#define BER_CC(n) BER_TAG(BER_CLS_CTX | BER_CONSTRUCTED, n)  /* [n] constructed */
-#define BER_TAG_NUM(t) ((t) & 0xffffffu)
+#define BER_C(n) BER_TAG(BER_CLS_CTX, n)		    /* [n] IMPLICIT primitive */
+#define BER_CC(n) BER_TAG(BER_CLS_CTX | BER_CONSTRUCTED, n) /* [n] constructed */
+#define BER_TAG_NUM(t) ((t)&0xffffffu)
 #define BER_TAG_CONSTRUCTED(t) (((t) >> 24) & BER_CONSTRUCTED)
 
 /* X.690 8.4 universal tags used here */
@@ -41,16 +41,16 @@
 #define BER_SEQUENCE BER_UC(16)
 
 #define BER_TAG_NUM_MAX 0x1fffff /* three subsequent identifier octets */
-#define BER_DEPTH_MAX 24         /* nesting limit while looking for end-of-contents */
+#define BER_DEPTH_MAX 24	 /* nesting limit while looking for end-of-contents */
 
 struct ber_tlv {
-	uint32_t tag;        /* BER_TAG(class|constructed, number) */
-	bool indefinite;     /* length octet 0x80; contents end with 00 00 (not included in v) */
-	uint8_t len_octets;  /* 0: short form; 1..4: long form 0x81..0x84 */
-	size_t off;          /* absolute offset of the identifier octet */
-	size_t hdr_len;      /* identifier and length octets */
-	size_t total;        /* all octets of the element, end-of-contents included */
-	struct dfs_view v;   /* contents */
+	uint32_t tag;	    /* BER_TAG(class|constructed, number) */
+	bool indefinite;    /* length octet 0x80; contents end with 00 00 (not included in v) */
+	uint8_t len_octets; /* 0: short form; 1..4: long form 0x81..0x84 */
+	size_t off;	    /* absolute offset of the identifier octet */
+	size_t hdr_len;	    /* identifier and length octets */
+	size_t total;	    /* all octets of the element, end-of-contents included */
+	struct dfs_view v;  /* contents */
 };
 
 /* Reads one element at the cursor and moves past it. Rejects: a missing or truncated
@@ -79,8 +79,9 @@ static inline struct dfs_buf ber_contents(const struct ber_tlv *t)
 int ber_int_value(const struct dfs_view *v, int32_t *out);
 
 /* ---- writer ---- */
-#define BER_LEN_LONG 0x01 /* use the long length form (0x81 nn, 0x82 nn nn) even where the
-			     short form would do: real traffic has both */
+#define BER_LEN_LONG                                                                               \
+	0x01 /* use the long length form (0x81 nn, 0x82 nn nn) even where the                      \
+		short form would do: real traffic has both */
 
 void ber_put_tag(struct dfs_wbuf *w, uint32_t tag);
 void ber_put_len(struct dfs_wbuf *w, size_t len, unsigned flags);

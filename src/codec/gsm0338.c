@@ -373,7 +373,7 @@ struct gsm_dcs cbs_dcs_parse(uint8_t dcs)
 	return d;
 }
 
-static int hex_encode(const uint8_t *p, size_t len, char *out, size_t outsz)
+int octets_to_hex(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
 	if (outsz < 2 * len + 1)
@@ -421,7 +421,7 @@ int ussd_decode_text(uint8_t dcs, const uint8_t *p, size_t len, char *utf8, size
 	if (d.compressed)
 		return -ENOTSUP;
 	if (d.charset == GSM_CHARSET_8BIT)
-		return hex_encode(p, len, utf8, outsz);
+		return octets_to_hex(p, len, utf8, outsz);
 	if (d.charset == GSM_CHARSET_UCS2) {
 		if (d.lang_prefix) { /* two GSM-7 language characters packed into 2 octets */
 			if (len < 2)

@@ -86,6 +86,8 @@ bool ussd_text_fits(const char *utf8, uint8_t dcs);
 
 /* Decode one UTF-8 sequence at s into *cp; returns its length, or -EILSEQ. */
 int utf8_next(const char *s, uint32_t *cp);
+/* Lowercase hex of len octets (how 8-bit data is shown as text). Returns 2 * len or -ENOSPC. */
+int octets_to_hex(const uint8_t *p, size_t len, char *out, size_t outsz);
 /* Write cp as UTF-8 at out[*pos] (room for outsz - 1 bytes plus NUL); -ENOSPC when full. */
 int utf8_put(char *out, size_t outsz, size_t *pos, uint32_t cp);
 

@@ -156,6 +156,7 @@ struct sms_tpdu {
 	uint8_t mti;          /* 0 DELIVER (SC->MS) / DELIVER-REPORT, 1 SUBMIT, 2 STATUS-REPORT/COMMAND */
 	bool is_deliver;      /* true: SMS-DELIVER, false: SMS-SUBMIT */
 	bool udhi, rp, mms_or_rd, sri_or_srr;
+	bool lp;              /* DELIVER: TP-LP loop prevention (TS 23.040 9.2.3.28) */
 	uint8_t vpf, mr;
 	/* TP-OA (DELIVER) or TP-DA (SUBMIT) */
 	uint8_t addr_ton_npi;
@@ -187,6 +188,7 @@ struct dfs_addr { /* AddressString / ISDN-AddressString: ext|NAI|NPI octet then 
 enum map_sm_rp_type { /* TS 29.002 SM-RP-DA / SM-RP-OA choice tags */
 	MAP_SMRP_NONE = 0xff, MAP_SMRP_IMSI = 0, MAP_SMRP_LMSI = 1, MAP_SMRP_SC_ADDR = 4,
 	MAP_SMRP_MSISDN = 2, MAP_SMRP_NO_SM_RP = 5,
+	MAP_SMRP_ROAMING_NUMBER = 3, /* SM-RP-DA in MAP v1 forwardSM */
 };
 
 /* requestedInfo flags (ATI, PSI, ATSI) */
@@ -203,6 +205,12 @@ struct map_fields {
 	bool has_imsi;
 	char imsi[16];       /* digits, at most 15 */
 	struct dfs_addr msisdn, msc, vlr, hlr, sgsn, sc_addr, ftn, gmlc, serving_node;
+	struct dfs_addr msrn;   /* roaming number: PRN and SRI results, v1 SM-RP-DA / SRI-for-SM */
+	struct dfs_addr gsmscf; /* gsmSCF-Address of ATI, ATSI, ATM */
+	struct dfs_addr ggsn;   /* ggsn-Number of sendRoutingInfoForGprs */
+	struct dfs_addr gmsc;   /* gmsc-Address of PRN, gmsc-OrGsmSCF-Address of SRI */
+	bool has_imei;
+	char imei[17];          /* checkIMEI, PSL argument; PSI/ATI result */
 	uint8_t sm_rp_da_type, sm_rp_oa_type; /* enum map_sm_rp_type */
 	char sm_rp_da[DFS_DIGITS_MAX + 1], sm_rp_oa[DFS_DIGITS_MAX + 1];
 	struct dfs_view sm_rp_ui; /* SMS TPDU octets */

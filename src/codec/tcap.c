@@ -26,60 +26,67 @@ const uint8_t map_oid_dialogue_as[7] = {0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01
 #define TAG_USER_INFO BER_CC(30)
 
 const struct value_string tcap_msg_type_names[] = {
-	{TCAP_UNI, "Unidirectional"},
-	{TCAP_BEGIN, "Begin"},
-	{TCAP_END, "End"},
-	{TCAP_CONTINUE, "Continue"},
-	{TCAP_ABORT, "Abort"},
-	{0, NULL},
+    {TCAP_UNI, "Unidirectional"}, {TCAP_BEGIN, "Begin"}, {TCAP_END, "End"},
+    {TCAP_CONTINUE, "Continue"},  {TCAP_ABORT, "Abort"}, {0, NULL},
 };
 
 const struct value_string tcap_comp_type_names[] = {
-	{TCAP_INVOKE, "invoke"},
-	{TCAP_RESULT_L, "returnResultLast"},
-	{TCAP_ERROR, "returnError"},
-	{TCAP_REJECT, "reject"},
-	{TCAP_RESULT_NL, "returnResultNotLast"},
-	{0, NULL},
+    {TCAP_INVOKE, "invoke"}, {TCAP_RESULT_L, "returnResultLast"},     {TCAP_ERROR, "returnError"},
+    {TCAP_REJECT, "reject"}, {TCAP_RESULT_NL, "returnResultNotLast"}, {0, NULL},
 };
 
 const struct value_string tcap_dlg_pdu_names[] = {
-	{TCAP_DLG_AARQ, "AARQ"},
-	{TCAP_DLG_AARE, "AARE"},
-	{TCAP_DLG_ABRT, "ABRT"},
-	{TCAP_DLG_AUDT, "AUDT"},
-	{0, NULL},
+    {TCAP_DLG_AARQ, "AARQ"},
+    {TCAP_DLG_AARE, "AARE"},
+    {TCAP_DLG_ABRT, "ABRT"},
+    {TCAP_DLG_AUDT, "AUDT"},
+    {0, NULL},
 };
 
 const struct value_string tcap_p_abort_cause_names[] = {
-	{TCAP_PA_UNRECOGNIZED_MSG_TYPE, "unrecognizedMessageType"},
-	{TCAP_PA_UNRECOGNIZED_TID, "unrecognizedTransactionID"},
-	{TCAP_PA_BADLY_FORMATTED_TP, "badlyFormattedTransactionPortion"},
-	{TCAP_PA_INCORRECT_TP, "incorrectTransactionPortion"},
-	{TCAP_PA_RESOURCE_LIMITATION, "resourceLimitation"},
-	{0, NULL},
+    {TCAP_PA_UNRECOGNIZED_MSG_TYPE, "unrecognizedMessageType"},
+    {TCAP_PA_UNRECOGNIZED_TID, "unrecognizedTransactionID"},
+    {TCAP_PA_BADLY_FORMATTED_TP, "badlyFormattedTransactionPortion"},
+    {TCAP_PA_INCORRECT_TP, "incorrectTransactionPortion"},
+    {TCAP_PA_RESOURCE_LIMITATION, "resourceLimitation"},
+    {0, NULL},
 };
 
 /* Q.773 4.2.2.1 Reject problem codes */
 static const struct value_string problem_general[] = {
-	{0, "unrecognizedComponent"}, {1, "mistypedComponent"}, {2, "badlyStructuredComponent"}, {0, NULL},
+    {0, "unrecognizedComponent"},
+    {1, "mistypedComponent"},
+    {2, "badlyStructuredComponent"},
+    {0, NULL},
 };
 static const struct value_string problem_invoke[] = {
-	{0, "duplicateInvokeID"},   {1, "unrecognizedOperation"},     {2, "mistypedParameter"},
-	{3, "resourceLimitation"},  {4, "initiatingRelease"},         {5, "unrecognizedLinkedID"},
-	{6, "linkedResponseUnexpected"}, {7, "unexpectedLinkedOperation"}, {0, NULL},
+    {0, "duplicateInvokeID"},	     {1, "unrecognizedOperation"},     {2, "mistypedParameter"},
+    {3, "resourceLimitation"},	     {4, "initiatingRelease"},	       {5, "unrecognizedLinkedID"},
+    {6, "linkedResponseUnexpected"}, {7, "unexpectedLinkedOperation"}, {0, NULL},
 };
 static const struct value_string problem_result[] = {
-	{0, "unrecognizedInvokeID"}, {1, "returnResultUnexpected"}, {2, "mistypedParameter"}, {0, NULL},
+    {0, "unrecognizedInvokeID"},
+    {1, "returnResultUnexpected"},
+    {2, "mistypedParameter"},
+    {0, NULL},
 };
 static const struct value_string problem_error[] = {
-	{0, "unrecognizedInvokeID"}, {1, "returnErrorUnexpected"}, {2, "unrecognizedError"},
-	{3, "unexpectedError"},      {4, "mistypedParameter"},     {0, NULL},
+    {0, "unrecognizedInvokeID"}, {1, "returnErrorUnexpected"}, {2, "unrecognizedError"},
+    {3, "unexpectedError"},	 {4, "mistypedParameter"},     {0, NULL},
 };
 
-const char *tcap_msg_type_name(uint8_t t) { return get_value_string(tcap_msg_type_names, t); }
-const char *tcap_comp_type_name(uint8_t t) { return get_value_string(tcap_comp_type_names, t); }
-const char *tcap_p_abort_cause_name(uint8_t c) { return get_value_string(tcap_p_abort_cause_names, c); }
+const char *tcap_msg_type_name(uint8_t t)
+{
+	return get_value_string(tcap_msg_type_names, t);
+}
+const char *tcap_comp_type_name(uint8_t t)
+{
+	return get_value_string(tcap_comp_type_names, t);
+}
+const char *tcap_p_abort_cause_name(uint8_t c)
+{
+	return get_value_string(tcap_p_abort_cause_names, c);
+}
 
 const char *tcap_problem_name(uint8_t tag, int32_t code)
 {
@@ -116,7 +123,8 @@ static int expect_end(const struct dfs_buf *b, const char *field, struct dfs_err
 	return 0;
 }
 
-static int read_int(struct dfs_buf *b, uint32_t tag, int32_t *v, const char *field, struct dfs_err *e)
+static int read_int(struct dfs_buf *b, uint32_t tag, int32_t *v, const char *field,
+		    struct dfs_err *e)
 {
 	struct ber_tlv t;
 	if (ber_expect(b, tag, &t, false, L, field, e) < 0)
@@ -179,11 +187,12 @@ static int decode_user_info(const struct ber_tlv *ui, struct tcap_msg *m, struct
 		return -EBADMSG;
 	if (expect_end(&xb, "user_information", e) < 0)
 		return -EBADMSG;
-	if (oid.v.len != sizeof(map_oid_dialogue_as) || memcmp(oid.v.p, map_oid_dialogue_as, oid.v.len) ||
-	    t.tag != BER_CC(0))
+	if (oid.v.len != sizeof(map_oid_dialogue_as) ||
+	    memcmp(oid.v.p, map_oid_dialogue_as, oid.v.len) || t.tag != BER_CC(0))
 		return 0; /* not a MAP dialogue PDU in single-ASN1-type form */
 	enc = ber_contents(&t);
-	if (ber_read(&enc, &t, true, L, "map_dialogue_pdu", e) < 0 || expect_end(&enc, "map_dialogue_pdu", e) < 0)
+	if (ber_read(&enc, &t, true, L, "map_dialogue_pdu", e) < 0 ||
+	    expect_end(&enc, "map_dialogue_pdu", e) < 0)
 		return -EBADMSG;
 	if (t.tag != BER_CC(0))
 		return 0; /* map-accept, map-close, map-refuse, map-userAbort, map-providerAbort */
@@ -219,11 +228,14 @@ static int decode_ac_name(struct dfs_buf *b, struct tcap_msg *m, struct dfs_err 
 	    expect_end(&ab, "application_context_name", e) < 0)
 		return -EBADMSG;
 	if (oid.v.len == 0)
-		return dfs_err_set(e, L, "application_context_name", oid.off, "empty object identifier");
+		return dfs_err_set(e, L, "application_context_name", oid.off,
+				   "empty object identifier");
 	m->ac_oid = oid.v;
 	/* TS 29.002 17.3.2: map-ac ::= 0.4.0.0.1.0 then the context and its version */
 	static const uint8_t map_ac_prefix[5] = {0x04, 0x00, 0x00, 0x01, 0x00};
-	if (oid.v.len == 7 && !memcmp(oid.v.p, map_ac_prefix, 5) && oid.v.p[5] < 0x80 && oid.v.p[6] < 0x80) {
+	/* CAMEL phase 1/2 contexts (TS 29.078: 0.4.0.0.1.0.50-52) share that arc but are CAP */
+	if (oid.v.len == 7 && !memcmp(oid.v.p, map_ac_prefix, 5) && oid.v.p[5] < 0x80 &&
+	    oid.v.p[6] < 0x80 && (oid.v.p[5] < 50 || oid.v.p[5] > 52)) {
 		m->ac_is_map = true;
 		m->map_ac = oid.v.p[5];
 		m->map_ac_version = oid.v.p[6];
@@ -282,7 +294,8 @@ static int decode_aare(struct dfs_buf *b, struct tcap_msg *m, struct dfs_err *e)
 	    expect_end(&vb, "result_source_diagnostic", e) < 0)
 		return -EBADMSG;
 	if (v < 0 || v > 2)
-		return dfs_err_set(e, L, "result_source_diagnostic", d.off, "diagnostic out of range");
+		return dfs_err_set(e, L, "result_source_diagnostic", d.off,
+				   "diagnostic out of range");
 	m->aare_diag_tag = (uint8_t)BER_TAG_NUM(d.tag);
 	m->aare_diag = (uint8_t)v;
 	return decode_user_info_opt(b, m, e);
@@ -296,24 +309,29 @@ static int decode_dialogue(const struct ber_tlv *dp, struct tcap_msg *m, struct 
 	int32_t v;
 	bool uni = m->msg_type == TCAP_UNI;
 
-	if (ber_expect(&b, BER_EXTERNAL, &ext, true, L, "dialogue", e) < 0 || expect_end(&b, "dialogue", e) < 0)
+	if (ber_expect(&b, BER_EXTERNAL, &ext, true, L, "dialogue", e) < 0 ||
+	    expect_end(&b, "dialogue", e) < 0)
 		return -EBADMSG;
 	xb = ber_contents(&ext);
 	if (ber_expect(&xb, BER_OID, &oid, false, L, "dialogue_as_id", e) < 0)
 		return -EBADMSG;
 	const uint8_t *want = uni ? tcap_oid_uni_dialogue_as : tcap_oid_dialogue_as;
 	if (oid.v.len != 7 || memcmp(oid.v.p, want, 7))
-		return dfs_err_set(e, L, "dialogue_as_id", oid.off, "not the TCAP dialogue abstract syntax");
-	if (ber_expect(&xb, BER_CC(0), &single, true, L, "dialogue_pdu", e) < 0 || expect_end(&xb, "dialogue", e) < 0)
+		return dfs_err_set(e, L, "dialogue_as_id", oid.off,
+				   "not the TCAP dialogue abstract syntax");
+	if (ber_expect(&xb, BER_CC(0), &single, true, L, "dialogue_pdu", e) < 0 ||
+	    expect_end(&xb, "dialogue", e) < 0)
 		return -EBADMSG;
 	sb = ber_contents(&single);
-	if (ber_read(&sb, &pdu, true, L, "dialogue_pdu", e) < 0 || expect_end(&sb, "dialogue_pdu", e) < 0)
+	if (ber_read(&sb, &pdu, true, L, "dialogue_pdu", e) < 0 ||
+	    expect_end(&sb, "dialogue_pdu", e) < 0)
 		return -EBADMSG;
 	m->has_dialogue = true;
 	pb = ber_contents(&pdu);
 	if (uni) {
 		if (pdu.tag != TAG_AARQ) /* AUDT */
-			return dfs_err_set(e, L, "dialogue_pdu", pdu.off, "unidirectional dialogue must be AUDT");
+			return dfs_err_set(e, L, "dialogue_pdu", pdu.off,
+					   "unidirectional dialogue must be AUDT");
 		m->dlg_pdu = TCAP_DLG_AUDT;
 	} else if (pdu.tag == TAG_AARQ || pdu.tag == TAG_AARE || pdu.tag == TAG_ABRT) {
 		m->dlg_pdu = (uint16_t)(0x60 | BER_TAG_NUM(pdu.tag));
@@ -335,7 +353,8 @@ static int decode_dialogue(const struct ber_tlv *dp, struct tcap_msg *m, struct 
 		if (ber_expect(&pb, BER_C(0), &t, false, L, "abort_source", e) < 0)
 			return -EBADMSG;
 		if (ber_int_value(&t.v, &v) < 0 || v < 0 || v > 1)
-			return dfs_err_set(e, L, "abort_source", t.off, "abort source must be 0 or 1");
+			return dfs_err_set(e, L, "abort_source", t.off,
+					   "abort source must be 0 or 1");
 		m->abrt_source = (uint8_t)v;
 		if (decode_user_info_opt(&pb, m, e) < 0)
 			return -EBADMSG;
@@ -414,12 +433,14 @@ static int decode_component(const struct ber_tlv *ct, struct tcap_component *c, 
 	case TCAP_RESULT_NL:
 		if (!dfs_buf_left(&b))
 			return 0;
-		if (ber_expect(&b, BER_SEQUENCE, &t, true, L, "result", e) < 0 || expect_end(&b, "result", e) < 0)
+		if (ber_expect(&b, BER_SEQUENCE, &t, true, L, "result", e) < 0 ||
+		    expect_end(&b, "result", e) < 0)
 			return -EBADMSG;
 		struct dfs_buf sb = ber_contents(&t);
 		return read_opcode_param(&sb, c, e);
 	case TCAP_ERROR:
-		if (read_code(&b, &c->error_code, &c->opcode_oid, &c->error_global, "error_code", e) < 0)
+		if (read_code(&b, &c->error_code, &c->opcode_oid, &c->error_global, "error_code",
+			      e) < 0)
 			return -EBADMSG;
 		c->has_error_code = true;
 		return read_param(&b, c, e);
@@ -440,7 +461,8 @@ static int decode_component(const struct ber_tlv *ct, struct tcap_component *c, 
 		if (t.tag < BER_C(0) || t.tag > BER_C(3))
 			return dfs_err_set(e, L, "problem", t.off, "unknown problem type");
 		if (ber_int_value(&t.v, &c->problem_code) < 0)
-			return dfs_err_set(e, L, "problem", t.off, "integer of 1 to 4 octets expected");
+			return dfs_err_set(e, L, "problem", t.off,
+					   "integer of 1 to 4 octets expected");
 		c->problem_tag = (uint8_t)(0x80 | BER_TAG_NUM(t.tag));
 		return expect_end(&b, "reject", e);
 	default:
@@ -470,7 +492,8 @@ static int decode_components(const struct ber_tlv *cp, struct tcap_msg *m, struc
 			m->components_truncated = true;
 	}
 	if (m->msg_type == TCAP_UNI && m->n_components == 0)
-		return dfs_err_set(e, L, "components", cp->off, "Unidirectional without components");
+		return dfs_err_set(e, L, "components", cp->off,
+				   "Unidirectional without components");
 	return 0;
 }
 
@@ -483,9 +506,14 @@ int tcap_decode(const uint8_t *p, size_t len, size_t base, struct tcap_msg *m, s
 	if (ber_read(&b, &top, true, L, "message_type", e) < 0)
 		return -EBADMSG;
 	if (dfs_buf_left(&b))
-		return dfs_err_set(e, L, "message_type", dfs_buf_abs(&b), "trailing octets after the message");
+		return dfs_err_set(e, L, "message_type", dfs_buf_abs(&b),
+				   "trailing octets after the message");
 	switch (top.tag) {
-	case BER_AC(1): case BER_AC(2): case BER_AC(4): case BER_AC(5): case BER_AC(7):
+	case BER_AC(1):
+	case BER_AC(2):
+	case BER_AC(4):
+	case BER_AC(5):
+	case BER_AC(7):
 		m->msg_type = (uint8_t)(0x60 | BER_TAG_NUM(top.tag));
 		break;
 	default:
@@ -499,17 +527,20 @@ int tcap_decode(const uint8_t *p, size_t len, size_t base, struct tcap_msg *m, s
 		if (read_tid(&mb, TAG_DTID, &m->dtid, "dtid", e) < 0)
 			return -EBADMSG;
 	if (m->msg_type == TCAP_ABORT) {
-		/* Q.773 4.2.1: reason CHOICE { p-abortCause, u-abortCause DialoguePortion } OPTIONAL */
+		/* Q.773 4.2.1: reason CHOICE { p-abortCause, u-abortCause DialoguePortion }
+		 * OPTIONAL */
 		if (next_is(&mb, TAG_P_ABORT)) {
 			int32_t v;
 			if (ber_read(&mb, &t, false, L, "p_abort_cause", e) < 0)
 				return -EBADMSG;
 			if (ber_int_value(&t.v, &v) < 0 || v < 0 || v > 127)
-				return dfs_err_set(e, L, "p_abort_cause", t.off, "cause out of range");
+				return dfs_err_set(e, L, "p_abort_cause", t.off,
+						   "cause out of range");
 			m->has_p_abort = true;
 			m->p_abort_cause = (uint8_t)v;
 		} else if (next_is(&mb, TAG_DIALOGUE)) {
-			if (ber_read(&mb, &t, true, L, "dialogue", e) < 0 || decode_dialogue(&t, m, e) < 0)
+			if (ber_read(&mb, &t, true, L, "dialogue", e) < 0 ||
+			    decode_dialogue(&t, m, e) < 0)
 				return -EBADMSG;
 			m->has_u_abort = true;
 		}
@@ -539,7 +570,8 @@ static int put_tid(struct dfs_wbuf *w, uint32_t tag, const struct tcap_tid *tid,
 	return 0;
 }
 
-static int put_address(struct dfs_wbuf *w, uint32_t tag, uint8_t ton_npi, const char *digits, unsigned fl)
+static int put_address(struct dfs_wbuf *w, uint32_t tag, uint8_t ton_npi, const char *digits,
+		       unsigned fl)
 {
 	uint8_t o[21];
 	int n = tbcd_encode(digits, o + 1, sizeof(o) - 1);
@@ -606,7 +638,8 @@ static int put_dialogue(struct dfs_wbuf *w, const struct tcap_msg *m, unsigned f
 		put_ac_name(w, m, fl);
 		break;
 	case TCAP_DLG_AARE:
-		if (uni || (m->aare_diag_tag != TCAP_DIAG_USER && m->aare_diag_tag != TCAP_DIAG_PROVIDER))
+		if (uni ||
+		    (m->aare_diag_tag != TCAP_DIAG_USER && m->aare_diag_tag != TCAP_DIAG_PROVIDER))
 			return -EINVAL;
 		pdu = ber_open(w, TAG_AARE);
 		if (m->proto_version.len)
@@ -639,7 +672,8 @@ static int put_dialogue(struct dfs_wbuf *w, const struct tcap_msg *m, unsigned f
 	return 0;
 }
 
-static void put_code(struct dfs_wbuf *w, bool global, const struct dfs_view *oid, int32_t local, unsigned fl)
+static void put_code(struct dfs_wbuf *w, bool global, const struct dfs_view *oid, int32_t local,
+		     unsigned fl)
 {
 	if (global)
 		ber_put_tlv(w, BER_OID, oid->p, oid->len, fl);
@@ -698,14 +732,16 @@ static int put_component(struct dfs_wbuf *w, const struct tcap_component *c, uns
 int tcap_encode_opt(struct dfs_wbuf *w, const struct tcap_msg *m, unsigned fl)
 {
 	uint8_t t = m->msg_type;
-	if (t != TCAP_UNI && t != TCAP_BEGIN && t != TCAP_END && t != TCAP_CONTINUE && t != TCAP_ABORT)
+	if (t != TCAP_UNI && t != TCAP_BEGIN && t != TCAP_END && t != TCAP_CONTINUE &&
+	    t != TCAP_ABORT)
 		return -EINVAL;
 	if (m->n_components > TCAP_MAX_COMPONENTS)
 		return -EINVAL;
 	struct ber_mark mm = ber_open(w, BER_AC(t & 0x1f));
 	if ((t == TCAP_BEGIN || t == TCAP_CONTINUE) && put_tid(w, TAG_OTID, &m->otid, fl) < 0)
 		return -EINVAL;
-	if ((t == TCAP_END || t == TCAP_CONTINUE || t == TCAP_ABORT) && put_tid(w, TAG_DTID, &m->dtid, fl) < 0)
+	if ((t == TCAP_END || t == TCAP_CONTINUE || t == TCAP_ABORT) &&
+	    put_tid(w, TAG_DTID, &m->dtid, fl) < 0)
 		return -EINVAL;
 	if (t == TCAP_ABORT) {
 		if (m->has_p_abort)
@@ -729,4 +765,7 @@ int tcap_encode_opt(struct dfs_wbuf *w, const struct tcap_msg *m, unsigned fl)
 	return dfs_wbuf_ok(w) ? 0 : -ENOSPC;
 }
 
-int tcap_encode(struct dfs_wbuf *w, const struct tcap_msg *m) { return tcap_encode_opt(w, m, 0); }
+int tcap_encode(struct dfs_wbuf *w, const struct tcap_msg *m)
+{
+	return tcap_encode_opt(w, m, 0);
+}

@@ -42,9 +42,9 @@ enum tcap_p_abort_cause {
 #define TCAP_ABRT_PROVIDER 1
 
 /* Object identifiers, contents octets */
-extern const uint8_t tcap_oid_dialogue_as[7];    /* 0.0.17.773.1.1.1 dialogue-as-id */
+extern const uint8_t tcap_oid_dialogue_as[7];	  /* 0.0.17.773.1.1.1 dialogue-as-id */
 extern const uint8_t tcap_oid_uni_dialogue_as[7]; /* 0.0.17.773.1.2.1 uniDialogue-as-id */
-extern const uint8_t map_oid_dialogue_as[7];     /* 0.4.0.0.1.1.1.1 map-DialogueAS */
+extern const uint8_t map_oid_dialogue_as[7];	  /* 0.4.0.0.1.1.1.1 map-DialogueAS */
 
 extern const struct value_string tcap_msg_type_names[];
 extern const struct value_string tcap_comp_type_names[];

@@ -133,3 +133,36 @@ int32_t trie_exact(const struct digit_trie *t, const char *digits)
 	int32_t v = trie_lookup(t, digits, &len);
 	return v != TRIE_NONE && digits[len] == 0 ? v : TRIE_NONE;
 }
+
+static const char trie_digit_chars[TRIE_FANOUT + 1] = "0123456789*#abc";
+
+static int walk_node(const struct digit_trie *t, uint32_t idx, char *buf, unsigned depth,
+		     trie_walk_cb cb, void *ud)
+{
+	const struct trie_node *n = &t->nodes[idx];
+	buf[depth] = 0;
+	if (n->value != TRIE_NONE && depth) {
+		int rc = cb(ud, buf, n->value);
+		if (rc)
+			return rc;
+	}
+	if (depth >= 63)
+		return 0;
+	for (int i = 0; i < TRIE_FANOUT; i++) {
+		if (!n->child[i])
+			continue;
+		buf[depth] = trie_digit_chars[i];
+		int rc = walk_node(t, n->child[i], buf, depth + 1, cb, ud);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int trie_walk(const struct digit_trie *t, trie_walk_cb cb, void *ud)
+{
+	char buf[64];
+	if (!t->n)
+		return 0;
+	return walk_node(t, 0, buf, 0, cb, ud);
+}

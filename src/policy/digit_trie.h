@@ -32,4 +32,9 @@ int32_t trie_lookup(const struct digit_trie *t, const char *digits, int *len);
 /* The value of exactly this string, or TRIE_NONE. */
 int32_t trie_exact(const struct digit_trie *t, const char *digits);
 
+/* Call cb for every prefix with a value, in digit order (shorter prefixes first along a path).
+ * A nonzero return from cb stops the walk and is returned; otherwise 0. */
+typedef int (*trie_walk_cb)(void *ud, const char *prefix, int32_t value);
+int trie_walk(const struct digit_trie *t, trie_walk_cb cb, void *ud);
+
 #endif

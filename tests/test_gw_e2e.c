@@ -1,0 +1,250 @@
+/* GW-E2E (THREATS.md): the card simulator's wallet applet sends a secured packet in USSD
+ * application mode; the gateway verifies it, moves money once through its controls and ledger,
+ * and answers with a secured PoR the applet verifies. Replay -> PoR 02 and tampering -> PoR 01,
+ * with no money moved; a sentinel PIN and the sentinel OTA keys appear in no output. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "gw_fixture.h"
+
+#include "gw_e2e.h"
+#include "ota_card.h"
+#include "ota_counter.h"
+#include "ota_keystore.h"
+#include "ota_transport.h"
+#include "ota_wallet.h"
+
+#define ICCID_A "8925400000000000011"
+/* sentinel keys: their bytes, in hex or raw, must be in no output */
+#define SENTINEL_KIC "5e4714c0ffee5e4714c0ffee5e4714c0"
+#define SENTINEL_KID "d1ce5e4714d1ce5e4714d1ce5e4714d1"
+static const uint8_t KEK[32] = "e2e-test-kek-0123456789abcdef012";
+
+struct e2e_env {
+	struct fx *f;
+	char keys_path[160], cntr_path[160];
+	struct ota_keystore *ks;
+	struct ota_counter_db *cdb;
+	struct gw_e2e_config cfg;
+	struct gw_e2e e;
+	struct ota_card *card;
+	struct ota_keyset keys;
+};
+
+static void env_open(struct e2e_env *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->f = fx_new(NULL);
+	fx_register(v->f, ALICE, "Alice Wanjiru", IMSI_A, SENTINEL_PIN);
+	fx_register(v->f, BOB, "Bob Otieno", "", OTHER_PIN);
+	fx_fund(v->f, ALICE, 10000000); /* KES 100,000 */
+	snprintf(v->keys_path, sizeof(v->keys_path), "%s/otakeys.db", v->f->dir);
+	snprintf(v->cntr_path, sizeof(v->cntr_path), "%s/otacntr.db", v->f->dir);
+	assert_int_equal(ota_keystore_open(&v->ks, v->keys_path, KEK, NULL, 0), 0);
+	assert_int_equal(ota_counter_open(&v->cdb, v->cntr_path, NULL, 0), 0);
+	v->keys.kvn = 1;
+	v->keys.kic.alg = v->keys.kid.alg = OTA_ALG_AES;
+	v->keys.kic.len = (uint8_t)ota_hex_decode(SENTINEL_KIC, v->keys.kic.k, sizeof(v->keys.kic.k));
+	v->keys.kid.len = (uint8_t)ota_hex_decode(SENTINEL_KID, v->keys.kid.k, sizeof(v->keys.kid.k));
+	assert_int_equal(v->keys.kic.len, 16);
+	assert_int_equal(ota_keystore_import(v->ks, ICCID_A, &v->keys), 0);
+	snprintf(v->cfg.sims[0].msisdn, sizeof(v->cfg.sims[0].msisdn), ALICE);
+	snprintf(v->cfg.sims[0].iccid, sizeof(v->cfg.sims[0].iccid), ICCID_A);
+	v->cfg.n_sims = 1;
+	gw_e2e_init(&v->e, &v->f->g, &v->cfg, v->ks, v->cdb);
+	v->card = ota_card_new(ICCID_A);
+	assert_non_null(v->card);
+	assert_int_equal(ota_card_set_keyset(v->card, &v->keys), 0);
+}
+
+static void env_close(struct e2e_env *v)
+{
+	ota_card_free(v->card);
+	ota_counter_close(v->cdb);
+	ota_keystore_close(v->ks);
+	fx_free(v->f);
+}
+
+/* The applet's transaction as one USSD string (CPI 0x70 + packet). */
+static size_t applet_send(struct e2e_env *v, const struct ota_wallet_txn *t, uint8_t *ussd,
+			  struct ota_card_pending *pend)
+{
+	uint8_t pkt[300];
+	struct ota_seg segs[2];
+	const uint8_t spi[2] = {0x16, 0x39}; /* CC, ciphered, counter higher; PoR always, CC, ciphered */
+	struct dfs_wbuf w = dfs_wbuf_init(pkt, sizeof(pkt));
+	assert_int_equal(ota_card_wallet_request(v->card, OTA_BEARER_USSD, 1, spi, OTA_TAR_WALLET, t,
+						 &w, pend), 0);
+	assert_int_equal(ota_ussd_segment(pkt, w.len, false, 1, segs, 2), 1);
+	memcpy(ussd, segs[0].b, segs[0].len);
+	return segs[0].len;
+}
+
+/* The network delivers the string to the gateway (MAP face) and the answer back to the card. */
+static int deliver(struct e2e_env *v, const uint8_t *ussd, size_t n, uint8_t *por, size_t *porlen,
+		   struct gw_e2e_result *res)
+{
+	struct gw_e2e_request q = {.face = GW_FACE_MAP, .dialogue = "hlr1:0001", .msisdn = ALICE,
+				   .imsi = IMSI_A, .network = "63902", .source = "hlr1",
+				   .ussd = ussd, .len = n};
+	return gw_e2e_handle(&v->e, &q, por, OTA_USSD_MAX, porlen, res);
+}
+
+static void assert_secret_free(const uint8_t *p, size_t n)
+{
+	uint8_t kic[16], kid[16];
+	ota_hex_decode(SENTINEL_KIC, kic, sizeof(kic));
+	ota_hex_decode(SENTINEL_KID, kid, sizeof(kid));
+	assert_null(memmem(p, n, SENTINEL_PIN, strlen(SENTINEL_PIN)));
+	assert_null(memmem(p, n, SENTINEL_KIC, strlen(SENTINEL_KIC)));
+	assert_null(memmem(p, n, SENTINEL_KID, strlen(SENTINEL_KID)));
+	assert_null(memmem(p, n, kic, sizeof(kic)));
+	assert_null(memmem(p, n, kid, sizeof(kid)));
+}
+
+static void assert_file_secret_free(const char *path)
+{
+	size_t n;
+	char *b = fx_slurp(path, &n);
+	assert_non_null(b);
+	assert_secret_free((const uint8_t *)b, n);
+	free(b);
+}
+
+static void test_GW_E2E(void **state)
+{
+	(void)state;
+	struct e2e_env v;
+	env_open(&v);
+	struct ota_wallet_txn t = {.version = 1, .op = OTA_WALLET_OP_TRANSFER, .pin = SENTINEL_PIN,
+				   .amount = 250000, .currency = "KES", .recipient = "0700000002",
+				   .ref = {0xa1, 0xb2, 0xc3}, .ref_len = 3};
+	struct ota_card_pending pend;
+	struct ota_wallet_answer ans;
+	struct gw_e2e_result res;
+	uint8_t ussd[OTA_USSD_MAX], por[OTA_USSD_MAX], status;
+	size_t porlen;
+	int64_t fee = gw_fee(v.f->cfg.p2p_fees, v.f->cfg.n_p2p_fees, 250000);
+	assert_true(fee > 0);
+
+	/* a protected transfer moves money exactly once */
+	size_t n = applet_send(&v, &t, ussd, &pend);
+	assert_secret_free(ussd, n);
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_OK);
+	assert_int_equal(res.wallet, OTA_WR_DONE);
+	assert_true(res.transfer_id > 0);
+	assert_true(porlen > 1 && por[0] == OTA_IEI_RSP_PKT);
+	assert_secret_free(por, porlen);
+	assert_int_equal(ota_card_wallet_por(v.card, OTA_BEARER_USSD, &pend, por + 1, porlen - 1,
+					     &status, &ans), 0);
+	assert_int_equal(status, OTA_ST_OK);
+	assert_int_equal(ans.result, OTA_WR_DONE);
+	assert_memory_equal(ans.ref, t.ref, 3);
+	assert_true(ans.has_balance);
+	assert_int_equal(ans.balance, 10000000 - 250000 - fee);
+	assert_int_equal(fx_balance(v.f, ALICE), 10000000 - 250000 - fee);
+	assert_int_equal(fx_balance(v.f, BOB), 250000);
+
+	/* the same packet replayed: PoR 02, verified by the card, no money moves */
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_CNTR_LOW);
+	assert_int_equal(res.transfer_id, 0);
+	assert_int_equal(ota_card_wallet_por(v.card, OTA_BEARER_USSD, &pend, por + 1, porlen - 1,
+					     &status, &ans), 0);
+	assert_int_equal(status, OTA_ST_CNTR_LOW);
+	assert_int_equal(fx_balance(v.f, BOB), 250000);
+
+	/* a tampered packet: PoR 01, no money moves; the untampered one still goes through once */
+	n = applet_send(&v, &t, ussd, &pend);
+	for (size_t i = 1; i < n; i += 7) {
+		ussd[i] ^= 0x04;
+		int rc = deliver(&v, ussd, n, por, &porlen, &res);
+		/* a header that no longer parses cannot be answered; anything else is refused */
+		assert_true(rc == -EBADMSG || (rc == 0 && res.por_status != OTA_ST_OK));
+		assert_int_equal(res.transfer_id, 0);
+		ussd[i] ^= 0x04;
+	}
+	ussd[n - 2] ^= 0x10; /* in the ciphered data: the CC fails */
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_RC_CC_DS_FAILED);
+	assert_true(porlen > 1 && por[0] == OTA_IEI_RSP_PKT);
+	/* the counter of a ciphered packet that failed its CC is unknown: the PoR cannot echo it,
+	 * so the applet never takes it for an answer to its request */
+	assert_int_equal(ota_card_wallet_por(v.card, OTA_BEARER_USSD, &pend, por + 1, porlen - 1,
+					     &status, &ans), -EPROTO);
+	assert_int_equal(fx_balance(v.f, BOB), 250000);
+	ussd[n - 2] ^= 0x10;
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_OK);
+	assert_int_equal(res.wallet, OTA_WR_DONE);
+	assert_int_equal(fx_balance(v.f, BOB), 500000);
+
+	/* a wrong PIN: a valid PoR whose answer says so; over the daily limit: LIMIT */
+	struct ota_wallet_txn bad = t;
+	snprintf(bad.pin, sizeof(bad.pin), "%s", OTHER_PIN);
+	n = applet_send(&v, &bad, ussd, &pend);
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_OK);
+	assert_int_equal(ota_card_wallet_por(v.card, OTA_BEARER_USSD, &pend, por + 1, porlen - 1,
+					     &status, &ans), 0);
+	assert_int_equal(ans.result, OTA_WR_BAD_PIN);
+	struct ota_wallet_txn big = t;
+	big.amount = 7000001; /* above per_tx_max */
+	n = applet_send(&v, &big, ussd, &pend);
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.wallet, OTA_WR_LIMIT);
+	assert_int_equal(fx_balance(v.f, BOB), 500000);
+
+	/* GW-SIMSWAP: a new IMSI behind the MSISDN puts the account in cooling */
+	bool swapped;
+	assert_int_equal(simswap_observe(v.f->db, ALICE, "639020000000099", gw_now_s(&v.f->g), "test",
+					 &swapped), 0);
+	assert_true(swapped);
+	n = applet_send(&v, &t, ussd, &pend);
+	assert_int_equal(deliver(&v, ussd, n, por, &porlen, &res), 0);
+	assert_int_equal(res.por_status, OTA_ST_OK);
+	assert_int_equal(res.wallet, OTA_WR_REFUSED);
+	assert_int_equal(fx_balance(v.f, BOB), 500000);
+
+	/* no ICCID for the MSISDN, or not a command string: no PoR */
+	struct gw_e2e_request q = {.face = GW_FACE_MAP, .dialogue = "x", .msisdn = BOB, .ussd = ussd,
+				   .len = n};
+	assert_int_equal(gw_e2e_handle(&v.e, &q, por, sizeof(por), &porlen, &res), -ENOENT);
+	q.msisdn = ALICE;
+	q.len = 1;
+	assert_int_equal(gw_e2e_handle(&v.e, &q, por, sizeof(por), &porlen, &res), -EBADMSG);
+
+	/* the audit log records every outcome and holds neither the PIN nor the keys */
+	assert_true(fx_file_contains(v.f->audit_path, "\"e2e\""));
+	assert_true(fx_file_contains(v.f->alert_path, "GW-E2E"));
+	fflush(v.f->alerts);
+	assert_file_secret_free(v.f->audit_path);
+	assert_file_secret_free(v.f->alert_path);
+	assert_file_secret_free(v.keys_path);
+	sodium_memzero(&t, sizeof(t));
+	env_close(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_GW_E2E),
+	};
+	(void)fx_dialogue; /* the menu path is exercised in test_gw_controls.c */
+	if (sodium_init() < 0)
+		return 1;
+	int fails = cmocka_run_group_tests_name("gw_e2e_sqlite", tests, NULL, NULL);
+	/* the same path with the ledger and state in PostgreSQL */
+	struct pg_harness pg;
+	int rc = pg_harness_for_suite(&pg, "gw_e2e_postgresql");
+	if (rc)
+		return fails + (rc < 0);
+	fx_pg = &pg;
+	fails += cmocka_run_group_tests_name("gw_e2e_postgresql", tests, NULL, NULL);
+	fx_pg = NULL;
+	pg_harness_stop(&pg);
+	return fails;
+}
