@@ -25,6 +25,8 @@
 #include "m3ua_asp.h"
 #include "m3ua.h"
 #include "sigmsg_build.h"
+#include "sccp.h"
+#include "tcap.h"
 #include "transport.h"
 
 #define RC 7
@@ -61,7 +63,7 @@ struct world {
 	struct fw *fw;
 	char dir[64], cfg_path[128], alerts[128], capture[128], snapshot[128];
 	uint32_t send_seq[NSLS], sink_next[NSLS];
-	unsigned sink_rx, sink_attacks, p_rx, p_bad;
+	unsigned sink_rx, sink_attacks, p_rx, p_bad, p_answers, p_bad_answers;
 	const char *sink_bad;
 };
 
@@ -103,6 +105,8 @@ static int test_decode(const uint8_t *p, size_t len, struct sig_msg *m, struct d
 	default:
 		return dfs_err_set(e, "sccp", "message type", 20, "not a message type of Q.713");
 	}
+	/* the encoding scheme a real decode reports for BCD digits (Q.713 3.4.2.3.3) */
+	m->sccp.calling.es = m->sccp.called.es = 1;
 	m->has_m3ua = true;
 	m->m3ua = mm;
 	return 0;
@@ -165,6 +169,18 @@ static void pasp_on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len, c
 	uint8_t want[300];
 	const uint8_t *u = m->pd.user_data.p;
 	uint32_t seq;
+	if (m->pd.user_data.len && u[0] == 0x09) { /* an SCCP UDT: the firewall's answer */
+		struct sccp_msg s;
+		struct tcap_msg t;
+		struct dfs_err e;
+		w->p_answers++;
+		if (m->pd.opc != PC_HOME || m->pd.dpc != PC_PARTNER ||
+		    sccp_decode(u, m->pd.user_data.len, 0, &s, &e) < 0 || strcmp(s.called.digits, FOREIGN_GT) ||
+		    tcap_decode(s.data.p, s.data.len, 0, &t, &e) < 0 || t.msg_type != TCAP_ABORT ||
+		    !t.dtid.present || t.dtid.val != 0x1000u + 71)
+			w->p_bad_answers++;
+		return;
+	}
 	memcpy(&seq, u + 2, 4);
 	size_t wl = build(want, sizeof(want), 'R', u[1], seq, false);
 	if (wl != len || memcmp(want, msg, len))
@@ -356,6 +372,11 @@ static void legit_and_attacks(enum tp_kind kind)
 	assert_int_equal(t.in, 440);
 	assert_int_equal(t.forwarded, 400);
 	assert_int_equal(t.blocked, 40);
+	/* each attack's Begin is answered with a TCAP Abort to its transaction */
+	RUN_UNTIL(w, w->p_answers >= 40);
+	assert_int_equal(w->p_answers, 40);
+	assert_int_equal(w->p_bad_answers, 0);
+	assert_int_equal(t.answered, 40);
 	check_counters(w);
 	/* answers from home reach the partner unchanged and are judged too */
 	uint8_t buf[300];

@@ -12,10 +12,6 @@
 #include "cli.h"
 #include "fw.h"
 
-/* Weak until src/codec/sigmsg.c is on main: a build without it refuses to start. */
-extern int sig_decode_m3ua(const uint8_t *p, size_t len, struct sig_msg *m, struct dfs_err *e)
-	__attribute__((weak));
-
 struct fw_run {
 	struct evloop *loop;
 	struct fw *fw;
@@ -98,10 +94,6 @@ int cmd_fw(int argc, char **argv)
 		free(links);
 		free(errs);
 		return rc;
-	}
-	if (!sig_decode_m3ua) {
-		fprintf(stderr, "dfsguard fw: this build has no signalling decoder (src/codec/sigmsg.c)\n");
-		return 1;
 	}
 	/* Block the signals before any thread exists (usrsctp starts its own); they are read from
 	 * a signalfd on the event loop. */

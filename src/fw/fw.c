@@ -28,8 +28,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The verdict hook: decode + policy; blocks are dropped (monitor mode turned them into alerts
- * already). A message that does not decode is alerted on and left to the fail mode. */
+/* The verdict hook: decode + policy; blocks are answered as the rule says (or dropped when
+ * there is nothing to answer); monitor mode turned them into alerts already. A message that
+ * does not decode is alerted on and left to the fail mode. */
 static int fw_hook(void *ud, const struct relay_msg *msg, struct dfs_wbuf *answer)
 {
 	struct fw *fw = ud;
@@ -41,8 +42,12 @@ static int fw_hook(void *ud, const struct relay_msg *msg, struct dfs_wbuf *answe
 	int out;
 	if (rc < 0)
 		out = fw->eng.cfg->monitor ? RELAY_FORWARD : rc;
+	else if (v.action != ACT_BLOCK)
+		out = RELAY_FORWARD;
+	else if (v.answer != ANSWER_NONE && fw_answer_build(&m, &v, answer) == 0)
+		out = RELAY_ANSWER;
 	else
-		out = v.action == ACT_BLOCK ? RELAY_DROP : RELAY_FORWARD;
+		out = RELAY_DROP;
 	fw_engine_latency(&fw->eng, mono_ns() - t0);
 	return out;
 }

@@ -55,6 +55,13 @@ void fw_engine_tick(struct fw_engine *e);
 
 uint64_t fw_now_ms(void);
 
+/* The answer to a blocked message m (decoded from an M3UA DATA) per v->answer, as one M3UA
+ * DATA for the link it came from: routing label and SCCP addresses reversed; TCAP Abort
+ * (TC-U-ABORT) or End + ReturnError(v->map_error) to the sender's transaction, or a UDTS
+ * returning the SCCP data. 0, -ENOENT when there is nothing to answer (no transaction to end,
+ * no SCCP), or -ENOSPC. */
+int fw_answer_build(const struct sig_msg *m, const struct verdict *v, struct dfs_wbuf *w);
+
 /* Prometheus endpoint on the event loop (libmicrohttpd without its own thread). */
 struct fw_httpd;
 struct fw_httpd *fw_httpd_start(struct evloop *l, const char *addr, uint16_t port,
