@@ -136,6 +136,26 @@ static size_t build(uint8_t *buf, size_t cap, char tag, uint8_t sls, uint32_t se
 	return wb.len;
 }
 
+/* TCAP bytes in an SCCP UDT from calling to the home HLR, in M3UA DATA from the partner. */
+static size_t wrap_udt(uint8_t *buf, size_t cap, const uint8_t *tcap, size_t tl, const char *calling,
+		       uint8_t sls)
+{
+	struct sccp_msg sm = {.msg_type = 0x09, .data = {tcap, tl}};
+	sccp_addr_gt(&sm.called, HOME_HLR, 6);
+	sccp_addr_gt(&sm.calling, calling, 7);
+	uint8_t pd[700];
+	const uint8_t hdr[12] = {0, 0, (uint8_t)(PC_PARTNER >> 8), (uint8_t)PC_PARTNER,
+				 0, 0, (uint8_t)(PC_HOME >> 8), (uint8_t)PC_HOME, 3, 2, 0, sls};
+	memcpy(pd, hdr, 12);
+	struct dfs_wbuf sw = dfs_wbuf_init(pd + 12, sizeof(pd) - 12);
+	assert_int_equal(sccp_encode(&sw, &sm), 0);
+	uint8_t rcb[4] = {0, 0, 0, RC};
+	struct m3ua_param params[2] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}}, {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + sw.len}}};
+	struct dfs_wbuf wb = dfs_wbuf_init(buf, cap);
+	assert_int_equal(m3ua_encode(&wb, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 2), 0);
+	return wb.len;
+}
+
 /* A real updateLocation of the home subscriber from Alpen's VLR, its TCAP otid numbering the
  * message within its SLS. */
 static size_t build_real_ul(uint8_t *buf, size_t cap, uint8_t sls, uint32_t seq)
@@ -150,20 +170,7 @@ static size_t build_real_ul(uint8_t *buf, size_t cap, uint8_t sls, uint32_t seq)
 	uint8_t tcap[512];
 	struct dfs_wbuf tw = dfs_wbuf_init(tcap, sizeof(tcap));
 	assert_int_equal(map_build_begin(&tw, (uint32_t)sls << 24 | seq, 1, 3, 2, 1, &f), 0);
-	struct sccp_msg sm = {.msg_type = 0x09, .data = {tcap, tw.len}};
-	sccp_addr_gt(&sm.called, HOME_HLR, 6);
-	sccp_addr_gt(&sm.calling, ALPEN_VLR, 7);
-	uint8_t pd[700];
-	const uint8_t hdr[12] = {0, 0, (uint8_t)(PC_PARTNER >> 8), (uint8_t)PC_PARTNER,
-				 0, 0, (uint8_t)(PC_HOME >> 8), (uint8_t)PC_HOME, 3, 2, 0, sls};
-	memcpy(pd, hdr, 12);
-	struct dfs_wbuf sw = dfs_wbuf_init(pd + 12, sizeof(pd) - 12);
-	assert_int_equal(sccp_encode(&sw, &sm), 0);
-	uint8_t rcb[4] = {0, 0, 0, RC};
-	struct m3ua_param params[2] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}}, {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + sw.len}}};
-	struct dfs_wbuf wb = dfs_wbuf_init(buf, cap);
-	assert_int_equal(m3ua_encode(&wb, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 2), 0);
-	return wb.len;
+	return wrap_udt(buf, cap, tcap, tw.len, ALPEN_VLR, sls);
 }
 
 /* The anyTimeInterrogation Begin of ../shared/vectors/sigfw-cases.md (otid 2) from a GT
@@ -179,20 +186,7 @@ static size_t build_real_ati(uint8_t *buf, size_t cap, uint8_t sls)
 	size_t tl = strlen(sigfw_ati_hex) / 2;
 	for (size_t i = 0; i < tl; i++)
 		sscanf(sigfw_ati_hex + 2 * i, "%2hhx", &tcap[i]);
-	struct sccp_msg sm = {.msg_type = 0x09, .data = {tcap, tl}};
-	sccp_addr_gt(&sm.called, HOME_HLR, 6);
-	sccp_addr_gt(&sm.calling, FOREIGN_GT, 7);
-	uint8_t pd[400];
-	const uint8_t hdr[12] = {0, 0, (uint8_t)(PC_PARTNER >> 8), (uint8_t)PC_PARTNER,
-				 0, 0, (uint8_t)(PC_HOME >> 8), (uint8_t)PC_HOME, 3, 2, 0, sls};
-	memcpy(pd, hdr, 12);
-	struct dfs_wbuf sw = dfs_wbuf_init(pd + 12, sizeof(pd) - 12);
-	assert_int_equal(sccp_encode(&sw, &sm), 0);
-	uint8_t rcb[4] = {0, 0, 0, RC};
-	struct m3ua_param params[2] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}}, {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + sw.len}}};
-	struct dfs_wbuf wb = dfs_wbuf_init(buf, cap);
-	assert_int_equal(m3ua_encode(&wb, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 2), 0);
-	return wb.len;
+	return wrap_udt(buf, cap, tcap, tl, FOREIGN_GT, sls);
 }
 
 /* The sink's check of a real message: an updateLocation, the next of its SLS, byte for byte. */
