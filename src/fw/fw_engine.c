@@ -336,7 +336,8 @@ int fw_engine_judge(struct fw_engine *e, unsigned li, const uint8_t *p, size_t l
 		e->rule_hits[v->rule]++;
 	if (v->action != ACT_ALLOW)
 		write_alert(e, v, &ts);
-	if (v->action == ACT_BLOCK || (rc < 0 && e->links.relay.on_hook_error == RELAY_FAIL_CLOSED))
+	if (v->action == ACT_BLOCK ||
+	    (rc < 0 && !e->cfg->monitor && e->links.relay.on_hook_error == RELAY_FAIL_CLOSED))
 		capture_put(e, &ts, p, len);
 	return rc;
 }
