@@ -577,10 +577,9 @@ static void home_down_hold(enum tp_kind kind)
 {
 	struct world *w = world_new(kind);
 	/* the home STP goes away: messages are held (bounded), then delivered in order */
-	struct m3ua_link *home = m3ua_sg_next(w->sink, NULL);
+	uint16_t port = m3ua_sg_port(w->sink);
 	m3ua_sg_close(w->sink);
 	w->sink = NULL;
-	(void)home;
 	RUN_UNTIL(w, !relay_home_available(fw_relay(w->fw)));
 	send_mix(w, 30, 0, 0);
 	struct fw_totals t;
@@ -588,6 +587,20 @@ static void home_down_hold(enum tp_kind kind)
 	check_counters(w);
 	assert_int_equal(metric(w, "dfsguard_fw_held_messages "), 30);
 	assert_int_equal(metric(w, "dfsguard_fw_link_up{link=\"stp\",side=\"home\",state=\"ASP-DOWN\"} "), 0);
+	assert_int_equal(w->sink_rx, 0);
+	/* the STP comes back on its address: the held messages arrive, in order, nothing lost */
+	char err[256];
+	struct m3ua_sg_cfg sink = {.name = "home-stp", .has_rctx = true, .rctx = RC, .tmt = M3UA_TMT_OVERRIDE,
+				   .local = {.kind = kind, .n_addrs = 1, .addrs = {"127.0.0.1"}, .port = port}};
+	w->sink = m3ua_sg_new(w->net, &sink, &sink_cbs, w, err, sizeof(err));
+	if (!w->sink)
+		fail_msg("sink again: %s", err);
+	RUN_UNTIL(w, w->sink_rx >= 30);
+	assert_null(w->sink_bad);
+	fw_get_totals(w->fw, RELAY_FROM_PARTNER, &t);
+	assert_int_equal(t.held, 0);
+	assert_int_equal(t.forwarded, 30);
+	check_counters(w);
 	world_free(w);
 }
 
