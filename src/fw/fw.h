@@ -46,6 +46,9 @@ struct fw_links {
 /* Parse the links section of the configuration file at path. Errors are "file:line: field:
  * problem" in errs. 0 or -EINVAL. */
 int fw_links_parse(const char *path, struct fw_links *out, struct cfg_errors *errs);
+/* The same from text in memory; name is used in error messages. */
+int fw_links_parse_text(const char *name, const char *text, size_t len, struct fw_links *out,
+			struct cfg_errors *errs);
 
 struct fw;
 

@@ -405,46 +405,68 @@ static void walk_links(struct lwalk *w, yaml_node_t *n)
 		lerr(w, n, "links.home", "at least one home link is needed");
 }
 
-int fw_links_parse(const char *path, struct fw_links *out, struct cfg_errors *errs)
+static void links_init(struct fw_links *out, struct cfg_errors *errs)
 {
 	memset(out, 0, sizeof(*out));
 	memset(errs, 0, sizeof(*errs));
 	snprintf(out->metrics_addr, sizeof(out->metrics_addr), "127.0.0.1");
 	out->relay.on_hook_error = RELAY_FAIL_CLOSED;
-	struct lwalk w = {.file = path, .errs = errs, .out = out};
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		lerr(&w, NULL, "(file)", "cannot open: %s", strerror(errno));
-		return -EINVAL;
-	}
-	yaml_parser_t parser;
+}
+
+/* Parse with parser's input already set. */
+static int links_load(yaml_parser_t *parser, const char *name, struct fw_links *out,
+		      struct cfg_errors *errs)
+{
+	struct lwalk w = {.file = name, .errs = errs, .out = out};
 	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(errs->msg[errs->n++], CFG_ERR_LEN, "%s:%lu: (yaml): %s", path,
-			 (unsigned long)parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "cannot parse");
-		yaml_parser_delete(&parser);
-		fclose(fp);
+	if (!yaml_parser_load(parser, &doc)) {
+		snprintf(errs->msg[errs->n++], CFG_ERR_LEN, "%.100s:%lu: (yaml): %.100s", name,
+			 (unsigned long)parser->problem_mark.line + 1,
+			 parser->problem ? parser->problem : "cannot parse");
 		return -EINVAL;
 	}
 	w.doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	yaml_node_t *links = NULL;
 	if (root && root->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
-			if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "links"))
+		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++)
+			if (!strcmp(pkey(yaml_document_get_node(&doc, pr->key)), "links"))
 				links = yaml_document_get_node(&doc, pr->value);
-		}
 	}
 	if (!links)
 		lerr(&w, root, "links", "the firewall needs a links section (docs/operations.md)");
 	else
 		walk_links(&w, links);
 	yaml_document_delete(&doc);
+	return errs->n ? -EINVAL : 0;
+}
+
+int fw_links_parse_text(const char *name, const char *text, size_t len, struct fw_links *out,
+			struct cfg_errors *errs)
+{
+	links_init(out, errs);
+	yaml_parser_t parser;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = links_load(&parser, name, out, errs);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int fw_links_parse(const char *path, struct fw_links *out, struct cfg_errors *errs)
+{
+	links_init(out, errs);
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		struct lwalk w = {.file = path, .errs = errs, .out = out};
+		lerr(&w, NULL, "(file)", "cannot open: %s", strerror(errno));
+		return -EINVAL;
+	}
+	yaml_parser_t parser;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	int rc = links_load(&parser, path, out, errs);
 	yaml_parser_delete(&parser);
 	fclose(fp);
-	return errs->n ? -EINVAL : 0;
+	return rc;
 }
