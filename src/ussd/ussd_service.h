@@ -1,8 +1,8 @@
 /* `dfsguard ussd`: everything the gateway runs, assembled from its configuration: database,
  * audit log, alert file, message catalogue, gateway core with the wallet and external apps,
  * the HTTP face, and a sweeper thread that ends timed-out sessions (GW-TIMEOUT).
- * The MAP face (M3UA/SCCP/TCAP) attaches to svc->g with gw_handle()/gw_release() and
- * GW_FACE_MAP requests once the TCAP/MAP codecs are on main; see docs/ussd.md. */
+ * The MAP face (map_face.h) works on svc->g through gw_handle()/gw_release() with GW_FACE_MAP
+ * requests; it is not yet attached to an M3UA listener here (docs/ussd.md). */
 #ifndef DFS_USSD_SERVICE_H
 #define DFS_USSD_SERVICE_H
 #include <pthread.h>
