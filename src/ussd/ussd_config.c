@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "ussd_config.h"
+#include "transport.h"
 
 struct ycx {
 	const char *file;
@@ -369,6 +370,37 @@ static int parse_limits(struct ycx *cx, const yaml_node_t *l, struct ussd_config
 	return 0;
 }
 
+/* ussd.map: listen (transport endpoint), routing_context, network, idle_timeout (s) */
+static int parse_map(struct ycx *cx, const yaml_node_t *u, struct ussd_config *c)
+{
+	yaml_node_t *n = yget(cx, u, "map");
+	c->map_idle_s = 60;
+	if (!n)
+		return 0;
+	static const char *const mk[] = {"listen", "routing_context", "network", "idle_timeout",
+					 NULL};
+	int rc;
+	c->map_rctx = -1;
+	if ((rc = ykeys(cx, n, "ussd.map", mk)) ||
+	    (rc = ystr(cx, n, "listen", "ussd.map", c->map_listen, sizeof(c->map_listen))) ||
+	    (rc = yint(cx, n, "routing_context", "ussd.map", 0, UINT32_MAX, &c->map_rctx)) ||
+	    (rc = ystr(cx, n, "network", "ussd.map", c->map_network, sizeof(c->map_network))) ||
+	    (rc = yint(cx, n, "idle_timeout", "ussd.map", 5, 600, &c->map_idle_s)))
+		return rc;
+	struct tp_endpoint ep;
+	char why[160];
+	if (!c->map_listen[0])
+		return yerr(cx, n, "ussd.map.listen", "required, e.g. tcp:127.0.0.1:2905");
+	if (tp_endpoint_parse(&ep, c->map_listen, why, sizeof(why)))
+		return yerr(cx, yget(cx, n, "listen"), "ussd.map.listen", "%s", why);
+	if (strspn(c->map_network, "0123456789") != strlen(c->map_network) ||
+	    (c->map_network[0] && strlen(c->map_network) < 5))
+		return yerr(cx, yget(cx, n, "network"), "ussd.map.network", "want MCC+MNC digits");
+	c->map_has_rctx = c->map_rctx >= 0;
+	c->map_enabled = true;
+	return 0;
+}
+
 static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config *c)
 {
 	yaml_node_t *u = yget(cx, top, "ussd");
@@ -377,7 +409,7 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 	static const char *const keys[] = {"listen", "tls", "threads", "database", "audit_log",
 					   "audit_fsync", "alert_log", "messages", "aggregator",
 					   "session", "pin", "sim_swap", "limits", "wallet",
-					   "services", NULL};
+					   "services", "map", NULL};
 	int rc = ykeys(cx, u, "ussd", keys);
 	if (rc || (rc = parse_listen(cx, u, c)) ||
 	    (rc = yuint(cx, u, "threads", "ussd", 1, 256, &c->threads)) ||
@@ -388,6 +420,9 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 		return rc;
 	if (!c->audit_log[0])
 		return yerr(cx, u, "ussd.audit_log", "required (GW-AUDIT)");
+
+	if ((rc = parse_map(cx, u, c)))
+		return rc;
 
 	yaml_node_t *n = yget(cx, u, "tls");
 	if (n) {

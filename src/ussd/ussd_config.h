@@ -41,6 +41,13 @@ struct ussd_config {
 	char kyc_csv[USSD_PATH_MAX];
 	struct ussd_agent agents[USSD_AGENTS_MAX];
 	unsigned n_agents;
+	/* ussd.map: the MAP face as an M3UA SGP (docs/ussd.md) */
+	bool map_enabled;
+	char map_listen[160];      /* "tcp:127.0.0.1:2905" (tp_endpoint_parse) */
+	bool map_has_rctx;
+	int64_t map_rctx;
+	char map_network[11];      /* MCC+MNC; "" = from the IMSI */
+	int64_t map_idle_s;        /* TCAP dialogue idle timeout, default 60 */
 };
 
 /* Load and check a file. 0, or negative errno with "file:line: field: problem" in err. */

@@ -7,9 +7,14 @@
 
 #include <curl/curl.h>
 
+#include "evloop.h"
 #include "ext_app.h"
+#include "map_listener.h"
 #include "ussd_service.h"
 #include "wallet.h"
+
+static int map_start(struct ussd_service *s, char *err, size_t errsz);
+static void map_stop(struct ussd_service *s);
 
 static void *sweeper_main(void *arg)
 {
@@ -115,6 +120,8 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 	};
 	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
 		goto fail;
+	if (cfg->map_enabled && (rc = map_start(s, err, errsz)))
+		goto fail;
 	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) == 0)
 		s->sweeper_running = true;
 	gw_audit(&s->g, NULL, "service-start", NULL, "started", NULL, NULL, -1, -1, 0);
@@ -122,6 +129,56 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 fail:
 	ussd_service_stop(s);
 	return rc;
+}
+
+static void *map_main(void *arg)
+{
+	evloop_run(arg);
+	return NULL;
+}
+
+/* The MAP face: an M3UA SGP in an event loop of its own thread. */
+static int map_start(struct ussd_service *s, char *err, size_t errsz)
+{
+	const struct ussd_config *cfg = s->cfg;
+	char why[200];
+	struct m3ua_sg_cfg sg = {.name = "ussd-map", .has_rctx = cfg->map_has_rctx,
+				 .rctx = (uint32_t)cfg->map_rctx, .tmt = M3UA_TMT_OVERRIDE};
+	struct map_face_config fc;
+	map_face_config_defaults(&fc);
+	fc.idle_timeout_ms = cfg->map_idle_s * 1000;
+	snprintf(fc.network, sizeof(fc.network), "%s", cfg->map_network);
+	if (tp_endpoint_parse(&sg.local, cfg->map_listen, why, sizeof(why)) ||
+	    !(s->map_loop = evloop_new(why, sizeof(why))) ||
+	    !(s->map_net = tp_net_new(s->map_loop, why, sizeof(why))) ||
+	    !(s->map = map_listener_new(s->map_net, &sg, &s->g, &fc, why, sizeof(why)))) {
+		snprintf(err, errsz, "ussd.map: %s", why);
+		return -EINVAL;
+	}
+	if (pthread_create(&s->map_thread, NULL, map_main, s->map_loop)) {
+		snprintf(err, errsz, "ussd.map: cannot start its thread");
+		return -EAGAIN;
+	}
+	s->map_running = true;
+	return 0;
+}
+
+static void map_stop(struct ussd_service *s)
+{
+	if (s->map_running) {
+		evloop_stop(s->map_loop);
+		evloop_wakeup(s->map_loop);
+		pthread_join(s->map_thread, NULL);
+	}
+	s->map_running = false;
+	map_listener_free(s->map);
+	s->map = NULL;
+	if (s->map_net)
+		tp_net_free(s->map_net);
+	s->map_net = NULL;
+	if (s->map_loop)
+		evloop_free(s->map_loop);
+	s->map_loop = NULL;
 }
 
 void ussd_service_stop(struct ussd_service *s)
@@ -133,6 +190,7 @@ void ussd_service_stop(struct ussd_service *s)
 	if (s->sweeper_running)
 		pthread_join(s->sweeper, NULL);
 	s->sweeper_running = false;
+	map_stop(s);
 	http_face_stop(s->http);
 	s->http = NULL;
 	if (s->g_ready) {
