@@ -15,6 +15,7 @@
 #include "ota_keystore.h"
 #include "ota_transport.h"
 #include "ota_wallet.h"
+#include "ussd_config.h"
 
 #define ICCID_A "8925400000000000011"
 /* sentinel keys: their bytes, in hex or raw, must be in no output */
@@ -228,10 +229,83 @@ static void test_GW_E2E(void **state)
 	env_close(&v);
 }
 
+/* The e2e: section of the gateway configuration: the ICCID map and the OTA stores. */
+static int load_e2e_yaml(const char *dir, const char *e2e, struct ussd_config *c, char *err,
+			 size_t errsz)
+{
+	char path[128], y[2048];
+	snprintf(path, sizeof(path), "%s/agg.key", dir);
+	FILE *k = fopen(path, "w");
+	assert_non_null(k);
+	fputs("0123456789abcdef0123456789abcdef\n", k);
+	fclose(k);
+	snprintf(path, sizeof(path), "%s/gw.yaml", dir);
+	snprintf(y, sizeof(y),
+		 "ussd:\n"
+		 "  listen: \"127.0.0.1:0\"\n"
+		 "  database: {backend: sqlite, path: %s/gw.db}\n"
+		 "  audit_log: %s/audit.jsonl\n"
+		 "  messages: %s/config/messages/en.yaml\n"
+		 "  aggregator: {secret_file: %s/agg.key}\n"
+		 "  services:\n"
+		 "    - {code: \"*384#\", app: wallet}\n"
+		 "%s",
+		 dir, dir, DFSG_SOURCE_DIR, dir, e2e);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(y, f);
+	fclose(f);
+	int rc = ussd_config_load(c, path, err, errsz);
+	if (rc)
+		fprintf(stderr, "config: %s\n", err);
+	return rc;
+}
+
+static void test_GW_E2E_config(void **state)
+{
+	(void)state;
+	char dir[64] = "/tmp/dfsg-e2e-XXXXXX", err[512];
+	assert_non_null(mkdtemp(dir));
+	struct ussd_config *c = calloc(1, sizeof(*c));
+	assert_int_equal(load_e2e_yaml(dir,
+				       "  e2e:\n"
+				       "    keystore: /var/lib/dfsguard/ota-keys.db\n"
+				       "    counters: /var/lib/dfsguard/ota-counters.db\n"
+				       "    kek_file: /etc/dfsguard/ota.kek\n"
+				       "    sims:\n"
+				       "      - {msisdn: \"" ALICE "\", iccid: \"" ICCID_A "\"}\n",
+				       c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c->e2e.n_sims, 1);
+	assert_string_equal(c->e2e.sims[0].msisdn, ALICE);
+	assert_string_equal(c->e2e.sims[0].iccid, ICCID_A);
+	assert_string_equal(c->e2e_kek_file, "/etc/dfsguard/ota.kek");
+	ussd_config_wipe(c);
+	/* a bad ICCID and a missing store are errors naming the field */
+	assert_int_equal(load_e2e_yaml(dir,
+				       "  e2e:\n"
+				       "    keystore: k.db\n"
+				       "    counters: c.db\n"
+				       "    kek_file: kek\n"
+				       "    sims: [{msisdn: \"" ALICE "\", iccid: \"89254x\"}]\n",
+				       c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "ussd.e2e.sims.iccid"));
+	assert_int_equal(load_e2e_yaml(dir, "  e2e: {keystore: k.db, sims: []}\n", c, err,
+				       sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "ussd.e2e"));
+	free(c);
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_GW_E2E),
+		cmocka_unit_test(test_GW_E2E_config),
 	};
 	(void)fx_dialogue; /* the menu path is exercised in test_gw_controls.c */
 	if (sodium_init() < 0)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gw.h"
+#include "gw_e2e.h"
 #include "udb.h"
 
 #define USSD_PATH_MAX 512
@@ -41,6 +42,10 @@ struct ussd_config {
 	char kyc_csv[USSD_PATH_MAX];
 	struct ussd_agent agents[USSD_AGENTS_MAX];
 	unsigned n_agents;
+	/* GW-E2E (optional `e2e:` section): the OTA key store and counter DB, the file holding the
+	 * key store's KEK (never the KEK itself), and the MSISDN -> ICCID map of applet SIMs */
+	char e2e_keystore[USSD_PATH_MAX], e2e_counters[USSD_PATH_MAX], e2e_kek_file[USSD_PATH_MAX];
+	struct gw_e2e_config e2e;
 };
 
 /* Load and check a file. 0, or negative errno with "file:line: field: problem" in err. */
