@@ -16,6 +16,7 @@
 #include "ota_transport.h"
 #include "ota_wallet.h"
 #include "ussd_config.h"
+#include "ussd_service.h"
 
 #define ICCID_A "8925400000000000011"
 /* sentinel keys: their bytes, in hex or raw, must be in no output */
@@ -280,6 +281,38 @@ static void test_GW_E2E_config(void **state)
 	assert_string_equal(c->e2e.sims[0].msisdn, ALICE);
 	assert_string_equal(c->e2e.sims[0].iccid, ICCID_A);
 	assert_string_equal(c->e2e_kek_file, "/etc/dfsguard/ota.kek");
+	ussd_config_wipe(c);
+	/* the service opens the stores with the KEK from its file and serves GW-E2E */
+	char e2e[512], kek[96];
+	snprintf(kek, sizeof(kek), "%s/ota.kek", dir);
+	FILE *kf = fopen(kek, "w");
+	assert_non_null(kf);
+	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", kf);
+	fclose(kf);
+	snprintf(e2e, sizeof(e2e),
+		 "  e2e:\n    keystore: %s/k.db\n    counters: %s/c.db\n    kek_file: %s\n"
+		 "    sims: [{msisdn: \"" ALICE "\", iccid: \"" ICCID_A "\"}]\n",
+		 dir, dir, kek);
+	assert_int_equal(load_e2e_yaml(dir, e2e, c, err, sizeof(err)), 0);
+	struct ussd_service *svc = calloc(1, sizeof(*svc));
+	assert_int_equal(ussd_service_start(svc, c, NULL, NULL, err, sizeof(err)), 0);
+	assert_true(svc->e2e_ready);
+	uint8_t str[2] = {OTA_IEI_CMD_PKT, 0}, out[OTA_USSD_MAX];
+	size_t outlen;
+	struct gw_e2e_result res;
+	struct gw_e2e_request q = {.face = GW_FACE_HTTP, .dialogue = "d", .msisdn = CAROL,
+				   .ussd = str, .len = sizeof(str)};
+	assert_int_equal(gw_e2e_handle(&svc->e2e, &q, out, sizeof(out), &outlen, &res), -ENOENT);
+	ussd_service_stop(svc);
+	free(svc);
+	/* a KEK file that is not 32 bytes of hex stops the start with a reason */
+	kf = fopen(kek, "w");
+	fputs("0011\n", kf);
+	fclose(kf);
+	svc = calloc(1, sizeof(*svc));
+	assert_true(ussd_service_start(svc, c, NULL, NULL, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "KEK"));
+	free(svc);
 	ussd_config_wipe(c);
 	/* a bad ICCID and a missing store are errors naming the field */
 	assert_int_equal(load_e2e_yaml(dir,
