@@ -230,16 +230,21 @@ static void test_GW_E2E(void **state)
 	env_close(&v);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* The e2e: section of the gateway configuration: the ICCID map and the OTA stores. */
 static int load_e2e_yaml(const char *dir, const char *e2e, struct ussd_config *c, char *err,
 			 size_t errsz)
 {
 	char path[128], y[2048];
 	snprintf(path, sizeof(path), "%s/agg.key", dir);
-	FILE *k = fopen(path, "w");
-	assert_non_null(k);
-	fputs("0123456789abcdef0123456789abcdef\n", k);
-	fclose(k);
+	write_text(path, "0123456789abcdef0123456789abcdef\n");
 	snprintf(path, sizeof(path), "%s/gw.yaml", dir);
 	snprintf(y, sizeof(y),
 		 "ussd:\n"
@@ -252,10 +257,7 @@ static int load_e2e_yaml(const char *dir, const char *e2e, struct ussd_config *c
 		 "    - {code: \"*384#\", app: wallet}\n"
 		 "%s",
 		 dir, dir, DFSG_SOURCE_DIR, dir, e2e);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(y, f);
-	fclose(f);
+	write_text(path, y);
 	int rc = ussd_config_load(c, path, err, errsz);
 	if (rc)
 		fprintf(stderr, "config: %s\n", err);
@@ -285,10 +287,7 @@ static void test_GW_E2E_config(void **state)
 	/* the service opens the stores with the KEK from its file and serves GW-E2E */
 	char e2e[512], kek[96];
 	snprintf(kek, sizeof(kek), "%s/ota.kek", dir);
-	FILE *kf = fopen(kek, "w");
-	assert_non_null(kf);
-	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", kf);
-	fclose(kf);
+	write_text(kek, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
 	snprintf(e2e, sizeof(e2e),
 		 "  e2e:\n    keystore: %s/k.db\n    counters: %s/c.db\n    kek_file: %s\n"
 		 "    sims: [{msisdn: \"" ALICE "\", iccid: \"" ICCID_A "\"}]\n",
@@ -306,9 +305,7 @@ static void test_GW_E2E_config(void **state)
 	ussd_service_stop(svc);
 	free(svc);
 	/* a KEK file that is not 32 bytes of hex stops the start with a reason */
-	kf = fopen(kek, "w");
-	fputs("0011\n", kf);
-	fclose(kf);
+	write_text(kek, "0011\n");
 	svc = calloc(1, sizeof(*svc));
 	assert_true(ussd_service_start(svc, c, NULL, NULL, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "KEK"));
