@@ -142,6 +142,7 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 		.replay_window_s = cfg->replay_window_s,
 		.feed_token = cfg->feed_token,
 		.camara_token = cfg->camara_token,
+		.e2e = s->e2e_ready ? &s->e2e : NULL,
 	};
 	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
 		goto fail;
