@@ -68,6 +68,7 @@ static void env_open(struct e2e_env *v)
 
 static void env_close(struct e2e_env *v)
 {
+	gw_e2e_destroy(&v->e);
 	ota_card_free(v->card);
 	ota_counter_close(v->cdb);
 	ota_keystore_close(v->ks);

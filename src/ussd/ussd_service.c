@@ -166,6 +166,8 @@ void ussd_service_stop(struct ussd_service *s)
 	s->sweeper_running = false;
 	http_face_stop(s->http);
 	s->http = NULL;
+	if (s->e2e_ready)
+		gw_e2e_destroy(&s->e2e);
 	s->e2e_ready = false;
 	if (s->e2e_counters)
 		ota_counter_close(s->e2e_counters);
