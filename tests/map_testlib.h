@@ -42,6 +42,7 @@ static inline void mt_full_fields(struct map_fields *f, int op)
 	mt_addr(&f->msrn, "491700000008");
 	mt_addr(&f->gsmscf, "491700000009");
 	mt_addr(&f->ggsn, "491700000010");
+	mt_addr(&f->gmsc, "491700000011");
 	f->serving_node = f->msc;
 	f->has_lmsi = true;
 	memcpy(f->lmsi, "\x01\x02\x03\x04", 4);
@@ -72,15 +73,15 @@ struct mt_expect {
 static const struct mt_expect mt_expects[] = {
     {2, "imsi msc vlr lmsi", "hlr"},
     {3, "imsi lmsi", ""},
-    {4, "imsi msc msisdn lmsi", "msrn msc"},
-    {7, "imsi msisdn ss ftn sgsn", ""},
+    {4, "imsi msc msisdn lmsi gmsc", "msrn msc"},
+    {7, "imsi msisdn ss ftn gsmscf sgsn", ""},
     {8, "imsi", ""},
     {10, "ss ftn", "ss ftn"},
     {11, "ss", "ss ftn"},
     {12, "ss", "ss ftn"},
     {13, "ss", "ss ftn"},
     {14, "ss", "ftn"},
-    {22, "msisdn msc", "imsi msrn msc msisdn"},
+    {22, "msisdn gmsc", "imsi msrn msc msisdn"},
     {23, "imsi sgsn", "hlr"},
     {24, "imsi ggsn", ""},
     {43, "imei", ""},
@@ -142,6 +143,8 @@ static inline bool mt_field_eq(const char *name, const struct map_fields *got,
 		return mt_addr_eq(&got->gsmscf, &want->gsmscf);
 	if (!strcmp(name, "ggsn"))
 		return mt_addr_eq(&got->ggsn, &want->ggsn);
+	if (!strcmp(name, "gmsc"))
+		return mt_addr_eq(&got->gmsc, &want->gmsc);
 	if (!strcmp(name, "node"))
 		return mt_addr_eq(&got->serving_node, &want->serving_node);
 	if (!strcmp(name, "lmsi"))

@@ -199,7 +199,7 @@ static size_t build_and_check(int op, bool result, uint8_t version, unsigned fla
 	assert_memory_equal(p1, p2, w1.len);
 
 	/* every truncation of the parameter is a clean MAP error */
-	if (c->param.len && !flags) {
+	if (c->param.len) {
 		for (size_t cut = 0; cut < c->param.len; cut++) {
 			uint8_t *tp = malloc(cut ? cut : 1);
 			memcpy(tp, c->param.p, cut);
@@ -398,6 +398,15 @@ static void test_builders(void **state)
 	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
 	assert_true(m.has_p_abort);
 	assert_int_equal(m.p_abort_cause, 4);
+	w = dfs_wbuf_init(out, sizeof(out));
+	assert_int_equal(map_build_refuse(&w, 6, 19, 2, 0), 0);
+	assert_int_equal(tcap_decode(out, w.len, 0, &m, &e), 0);
+	assert_int_equal(m.msg_type, TCAP_ABORT);
+	assert_true(m.has_u_abort);
+	assert_int_equal(m.dlg_pdu, TCAP_DLG_AARE);
+	assert_int_equal(m.aare_result, TCAP_AARE_REJECT_PERMANENT);
+	assert_int_equal(m.aare_diag, TCAP_USER_AC_NOT_SUPPORTED);
+	assert_int_equal(m.map_ac, 19);
 	tx.msg_type = TCAP_ABORT;
 	w = dfs_wbuf_init(out, sizeof(out));
 	assert_int_equal(map_build_invoke(&w, &tx, 1, 59, &f), -EINVAL);
@@ -405,13 +414,40 @@ static void test_builders(void **state)
 
 /* ---- tshark ---- */
 
-#define TS_MAX (4 * MT_N_OPS + 8)
+#define TS_MAX (4 * MT_N_OPS + 16)
 struct ts_frame {
 	int op;
 	bool result;
+	uint8_t ver;
+	const char *expect;
 	struct map_fields f;
 	uint32_t tid;
 };
+
+/* Encodes op's argument (Begin) or result (End) from full fields in a version-ver context. */
+static void ts_add(struct ts_frame *t, uint8_t *buf, size_t *len, int op, bool res, uint8_t ver,
+		   unsigned flags, const char *expect, uint32_t tid)
+{
+	t->op = op;
+	t->result = res;
+	t->ver = ver;
+	t->expect = expect;
+	t->tid = tid;
+	mt_full_fields(&t->f, op);
+	uint8_t ac, dver;
+	map_op_default_ac(op, &ac, &dver);
+	struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN,
+			    .otid = tid,
+			    .dtid = tid,
+			    .ac = ac,
+			    .ac_version = ver,
+			    .flags = flags};
+	struct dfs_wbuf w = dfs_wbuf_init(buf, 1500);
+	assert_int_equal(res ? map_build_result(&w, &tx, 1, op, &t->f)
+			     : map_build_invoke(&w, &tx, 1, op, &t->f),
+			 0);
+	*len = w.len;
+}
 
 static bool has_word(const char *list, const char *word)
 {
@@ -422,8 +458,9 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* The E.164 numbers our decoder extracts from a message (plus the TPDU's TP-OA/TP-DA, which
- * tshark also shows) as a set, against tshark's comma-separated e164.msisdn list. */
+/* The E.164 numbers (numbering plan 1) our decoder extracts from a message (plus the TPDU's
+ * TP-OA/TP-DA, which tshark also shows) as a set, against tshark's comma-separated e164.msisdn
+ * list. */
 static bool same_number_set(const char *tshark, const uint8_t *msg, size_t len, int op, char *ours,
 			    size_t sz)
 {
@@ -431,13 +468,13 @@ static bool same_number_set(const char *tshark, const uint8_t *msg, size_t len, 
 	struct map_fields f;
 	if (tcap_decode(msg, len, 0, &m, NULL) || map_decode_param(&m.comp[0], op, &f, NULL))
 		return false;
-	const struct dfs_addr *a[] = {&f.msisdn,       &f.msc,	   &f.vlr,    &f.hlr,
-				      &f.sgsn,	       &f.sc_addr, &f.ftn,    &f.gmlc,
-				      &f.serving_node, &f.msrn,	   &f.gsmscf, &f.ggsn};
+	const struct dfs_addr *a[] = {&f.msisdn,  &f.msc,  &f.vlr,  &f.hlr,	     &f.sgsn,
+				      &f.sc_addr, &f.ftn,  &f.gmlc, &f.serving_node, &f.msrn,
+				      &f.gsmscf,  &f.ggsn, &f.gmsc};
 	size_t off = 0;
 	ours[0] = 0;
 	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
-		if (a[i]->present && !has_word(ours, a[i]->digits))
+		if (a[i]->present && (a[i]->ton_npi & 0x0f) == 1 && !has_word(ours, a[i]->digits))
 			off += (size_t)snprintf(ours + off, sz - off, "%s%s", off ? " " : "",
 						a[i]->digits);
 	if (f.sm_rp_ui.len && !f.is_result)
@@ -473,28 +510,36 @@ static void test_tshark(void **state)
 	size_t lens[TS_MAX], n = 0;
 	for (size_t i = 0; i < MT_N_OPS; i++) {
 		const struct mt_expect *x = &mt_expects[i];
+		uint8_t ac, ver;
+		map_op_default_ac(x->op, &ac, &ver);
 		for (unsigned fl = 0; fl <= BER_LEN_LONG; fl++)
 			for (int res = 0; res <= (x->res != NULL); res++) {
-				struct ts_frame *t = &fr[n];
-				t->op = x->op;
-				t->result = res;
-				t->tid = (uint32_t)(0x1000 * (n + 1));
-				mt_full_fields(&t->f, x->op);
-				uint8_t ac, ver;
-				map_op_default_ac(x->op, &ac, &ver);
-				struct map_tx tx = {.msg_type = res ? TCAP_END : TCAP_BEGIN,
-						    .otid = t->tid,
-						    .dtid = t->tid,
-						    .ac = ac,
-						    .ac_version = ver,
-						    .flags = fl};
-				struct dfs_wbuf w = dfs_wbuf_init(store[n], sizeof(store[n]));
-				assert_int_equal(res ? map_build_result(&w, &tx, 1, x->op, &t->f)
-						     : map_build_invoke(&w, &tx, 1, x->op, &t->f),
-						 0);
+				assert_true(n < TS_MAX);
+				ts_add(&fr[n], store[n], &lens[n], x->op, res, ver, fl,
+				       res ? x->res : x->arg, (uint32_t)(0x1000 * (n + 1)));
 				pdus[n] = store[n];
-				lens[n++] = w.len;
+				n++;
 			}
+	}
+	/* the MAP v1/v2 forms, in a version 2 (or 1) application context */
+	static const struct {
+		int op;
+		bool res;
+		uint8_t ver;
+		const char *expect;
+	} old[] = {
+	    {3, false, 2, "imsi lmsi"},	 {4, true, 2, "msrn"},
+	    {22, true, 2, "imsi msrn"},	 {43, false, 2, "imei"},
+	    {55, true, 2, "imsi"},	 {56, false, 2, "imsi"},
+	    {67, false, 2, "imsi vlr"},	 {46, false, 2, "da oa ui sc msisdn"},
+	    {45, false, 1, "msisdn sc"}, {45, true, 2, "imsi node msc lmsi"},
+	};
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		assert_true(n < TS_MAX);
+		ts_add(&fr[n], store[n], &lens[n], old[i].op, old[i].res, old[i].ver, 0,
+		       old[i].expect, (uint32_t)(0x1000 * (n + 1)));
+		pdus[n] = store[n];
+		n++;
 	}
 	char path[128];
 	oracle_tmpname(path, sizeof(path), "map");
@@ -516,19 +561,16 @@ static void test_tshark(void **state)
 	unsigned mismatches = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct ts_frame *t = &fr[k];
-		const char *expect = NULL;
-		for (size_t i = 0; i < MT_N_OPS; i++)
-			if (mt_expects[i].op == t->op)
-				expect = t->result ? mt_expects[i].res : mt_expects[i].arg;
+		const char *expect = t->expect;
 		char line[2048], got[512], want[512];
 		assert_non_null(oracle_line(out, k, line, sizeof(line)));
-		uint8_t ac, ver;
-		map_op_default_ac(t->op, &ac, &ver);
+		uint8_t ac, dver;
+		map_op_default_ac(t->op, &ac, &dver);
 		snprintf(want, sizeof(want), "%08x", t->tid);
 		const char *wants[12];
 		char w_op[16], w_ac[64], w_imsi[32], w_dcs[8], w_ss[8], w_oa[40], w_da[40];
 		snprintf(w_op, sizeof(w_op), "%d", t->op);
-		snprintf(w_ac, sizeof(w_ac), "0.4.0.0.1.0.%u.%u", ac, ver);
+		snprintf(w_ac, sizeof(w_ac), "0.4.0.0.1.0.%u.%u", ac, t->ver);
 		snprintf(w_imsi, sizeof(w_imsi), "%s", has_word(expect, "imsi") ? t->f.imsi : "");
 		snprintf(w_dcs, sizeof(w_dcs), "%s", has_word(expect, "ussd") ? "0f" : "");
 		snprintf(w_ss, sizeof(w_ss), "%s", has_word(expect, "ss") ? "33" : "");
@@ -573,12 +615,69 @@ static void test_tshark(void **state)
 	assert_int_equal(mismatches, 0);
 }
 
+/* The SigFW vectors and the captured USSD Begin as they are: tshark's IMSI, USSD text and E.164
+ * numbers against ours (the SAI Continue has no argument and no AC: skipped). */
+static void test_tshark_vectors(void **state)
+{
+	(void)state;
+	if (!oracle_have_tshark())
+		skip();
+	static uint8_t bufs[TCAP_N_VECTORS][512];
+	const uint8_t *pdus[TCAP_N_VECTORS];
+	size_t lens[TCAP_N_VECTORS];
+	for (unsigned i = 0; i < TCAP_N_VECTORS; i++) {
+		lens[i] = tv_unhex(tcap_vectors[i].hex, bufs[i], sizeof(bufs[i]));
+		pdus[i] = bufs[i];
+	}
+	char path[128];
+	oracle_tmpname(path, sizeof(path), "map-vectors");
+	assert_int_equal(oracle_write_export(path, "tcap", pdus, lens, TCAP_N_VECTORS), 0);
+	const char *fields[] = {"gsm_old.localValue", "e212.imsi", "gsm_map.ussd_string",
+				"e164.msisdn"};
+	char *out = oracle_fields(path, fields, 4);
+	int bad = oracle_malformed(path);
+	unlink(path);
+	assert_non_null(out);
+	assert_int_equal(bad, 0);
+	unsigned checked = 0;
+	for (unsigned i = 0; i < TCAP_N_VECTORS; i++) {
+		struct tcap_msg m;
+		struct map_fields f;
+		char line[2048], got[512], ours[512], want[64];
+		assert_int_equal(tcap_decode(bufs[i], lens[i], 0, &m, NULL), 0);
+		assert_int_equal(map_decode_param(&m.comp[0], m.comp[0].opcode, &f, NULL), 0);
+		assert_non_null(oracle_line(out, i, line, sizeof(line)));
+		if (!m.has_dialogue)
+			continue;
+		snprintf(want, sizeof(want), "%d", tcap_vectors[i].opcode);
+		assert_string_equal(oracle_field(line, 0, got, sizeof(got)), want);
+		/* tshark also shows the MAP-OpenInfo IMSI */
+		oracle_field(line, 1, got, sizeof(got));
+		if (f.has_imsi)
+			assert_true(has_word(got, f.imsi) || strstr(got, f.imsi));
+		else if (!m.dest_ref[0])
+			assert_string_equal(got, "");
+		if (f.has_ussd && f.ussd_string.len == sizeof(ussd_packed) &&
+		    !memcmp(f.ussd_string.p, ussd_packed, sizeof(ussd_packed)))
+			assert_string_equal(oracle_field(line, 2, got, sizeof(got)),
+					    "*140*0761241377#");
+		oracle_field(line, 3, got, sizeof(got));
+		if (!same_number_set(got, bufs[i], lens[i], m.comp[0].opcode, ours, sizeof(ours)))
+			fail_msg("%s: e164.msisdn '%s', ours '%s'", tcap_vectors[i].name, got,
+				 ours);
+		checked++;
+	}
+	free(out);
+	assert_int_equal(checked, TCAP_N_VECTORS - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tables),	cmocka_unit_test(test_vectors),
-	    cmocka_unit_test(test_round_trips), cmocka_unit_test(test_special_forms),
-	    cmocka_unit_test(test_builders),	cmocka_unit_test(test_tshark),
+	    cmocka_unit_test(test_tables),	   cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_round_trips),	   cmocka_unit_test(test_special_forms),
+	    cmocka_unit_test(test_builders),	   cmocka_unit_test(test_tshark),
+	    cmocka_unit_test(test_tshark_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

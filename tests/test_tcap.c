@@ -192,11 +192,21 @@ static void test_sigfw_vectors(void **state)
 	}
 }
 
+/* Encoded sample messages, kept for the tshark comparison. */
+#define SAMPLES_MAX 16
+struct samples {
+	size_t n;
+	uint8_t buf[SAMPLES_MAX][1024];
+	size_t len[SAMPLES_MAX];
+	struct tcap_msg m[SAMPLES_MAX];
+};
+
 /* Build, encode, decode, compare, and check exact re-encoding. */
-static void roundtrip_struct(const struct tcap_msg *src)
+static void roundtrip_struct(const struct tcap_msg *src, struct samples *col)
 {
-	uint8_t out[1024];
-	struct dfs_wbuf w = dfs_wbuf_init(out, sizeof(out));
+	assert_true(col->n < SAMPLES_MAX);
+	uint8_t *out = col->buf[col->n];
+	struct dfs_wbuf w = dfs_wbuf_init(out, sizeof(col->buf[0]));
 	assert_int_equal(tcap_encode(&w, src), 0);
 	struct tcap_msg d, tmp;
 	struct dfs_err e = {0};
@@ -204,6 +214,8 @@ static void roundtrip_struct(const struct tcap_msg *src)
 		fail_msg("decode: %s at %zu: %s", e.field, e.offset, e.reason);
 	check_round_trips(out, w.len, &tmp);
 	check_truncations(out, w.len);
+	col->len[col->n] = w.len;
+	col->m[col->n++] = d;
 	/* what the struct said survives (the decoded side has the AC OID filled in) */
 	assert_int_equal(d.msg_type, src->msg_type);
 	assert_int_equal(d.n_components, src->n_components);
@@ -222,12 +234,19 @@ static void roundtrip_struct(const struct tcap_msg *src)
 	}
 }
 
-static const uint8_t imsi_param[] = {0x04, 0x08, 0x21, 0x43, 0x65, 0x87, 0x09, 0x21, 0x43, 0xf5};
+/* RoutingInfoForSM-Res { imsi, locationInfoWithLMSI { networkNode-Number } } */
+static const uint8_t srism_res[] = {0x30, 0x11, 0x04, 0x08, 0x21, 0x43, 0x65, 0x87, 0x09, 0x21,
+				    0x43, 0xf5, 0xa0, 0x05, 0x81, 0x03, 0x91, 0x21, 0xf3};
+
+static void check_samples_with_tshark(const struct samples *col);
 
 static void test_all_types(void **state)
 {
 	(void)state;
 	struct tcap_msg m;
+	static struct samples samples;
+	struct samples *col = &samples;
+	col->n = 0;
 	/* End with AARE, ReturnResultLast, ReturnResultNotLast, ReturnError (local and global),
 	 * Reject of each problem kind and with a NULL invoke id, Invoke with a linked id */
 	memset(&m, 0, sizeof(m));
@@ -246,13 +265,13 @@ static void test_all_types(void **state)
 					    .has_invoke_id = true,
 					    .has_opcode = true,
 					    .opcode = 45,
-					    .param = {imsi_param, sizeof(imsi_param)}};
+					    .param = {srism_res, sizeof(srism_res)}};
 	m.comp[1] = (struct tcap_component){.type = TCAP_RESULT_L,
 					    .invoke_id = -5,
 					    .has_invoke_id = true,
 					    .has_opcode = true,
 					    .opcode = 45,
-					    .param = {imsi_param, sizeof(imsi_param)}};
+					    .param = {srism_res, sizeof(srism_res)}};
 	m.comp[2] =
 	    (struct tcap_component){.type = TCAP_RESULT_L, .invoke_id = 2, .has_invoke_id = true};
 	m.comp[3] = (struct tcap_component){.type = TCAP_ERROR,
@@ -266,8 +285,7 @@ static void test_all_types(void **state)
 					    .has_invoke_id = true,
 					    .has_error_code = true,
 					    .error_global = true,
-					    .opcode_oid = {oid, 2},
-					    .param = {imsi_param, sizeof(imsi_param)}};
+					    .opcode_oid = {oid, 2}};
 	m.comp[5] = (struct tcap_component){.type = TCAP_REJECT,
 					    .has_invoke_id = false,
 					    .problem_tag = TCAP_PROBLEM_GENERAL,
@@ -284,7 +302,7 @@ static void test_all_types(void **state)
 					    .linked_id = 1,
 					    .has_opcode = true,
 					    .opcode = 60};
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
 
 	/* Begin with a global opcode, protocol version, MAP-OpenInfo built from the struct */
 	memset(&m, 0, sizeof(m));
@@ -308,7 +326,7 @@ static void test_all_types(void **state)
 					    .has_opcode = true,
 					    .opcode_global = true,
 					    .opcode_oid = {oid, 2}};
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
 
 	/* Continue with an empty component portion; Abort (P-Abort and ABRT); Unidirectional */
 	memset(&m, 0, sizeof(m));
@@ -316,14 +334,14 @@ static void test_all_types(void **state)
 	m.otid = (struct tcap_tid){true, 2, 0x0102};
 	m.dtid = (struct tcap_tid){true, 4, 0xffffffff};
 	m.has_components = true;
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
 
 	memset(&m, 0, sizeof(m));
 	m.msg_type = TCAP_ABORT;
 	m.dtid = (struct tcap_tid){true, 4, 0x01020304};
 	m.has_p_abort = true;
 	m.p_abort_cause = TCAP_PA_UNRECOGNIZED_TID;
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
 
 	memset(&m, 0, sizeof(m));
 	m.msg_type = TCAP_ABORT;
@@ -331,7 +349,21 @@ static void test_all_types(void **state)
 	m.has_dialogue = m.has_u_abort = true;
 	m.dlg_pdu = TCAP_DLG_ABRT;
 	m.abrt_source = TCAP_ABRT_USER;
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
+
+	/* dialogue refused: Abort with AARE reject-permanent, AC not supported */
+	memset(&m, 0, sizeof(m));
+	m.msg_type = TCAP_ABORT;
+	m.dtid = (struct tcap_tid){true, 4, 0x0a0b0c0d};
+	m.has_dialogue = m.has_u_abort = true;
+	m.dlg_pdu = TCAP_DLG_AARE;
+	m.ac_is_map = true;
+	m.map_ac = 19;
+	m.map_ac_version = 2;
+	m.aare_result = TCAP_AARE_REJECT_PERMANENT;
+	m.aare_diag_tag = TCAP_DIAG_USER;
+	m.aare_diag = TCAP_USER_AC_NOT_SUPPORTED;
+	roundtrip_struct(&m, col);
 
 	memset(&m, 0, sizeof(m));
 	m.msg_type = TCAP_UNI;
@@ -346,7 +378,9 @@ static void test_all_types(void **state)
 					    .has_invoke_id = true,
 					    .has_opcode = true,
 					    .opcode = 61};
-	roundtrip_struct(&m);
+	roundtrip_struct(&m, col);
+
+	check_samples_with_tshark(col);
 
 	/* bad input to the encoder */
 	uint8_t out[256];
@@ -424,6 +458,78 @@ static void test_known_bytes(void **state)
 	assert_string_equal(tcap_problem_name(TCAP_PROBLEM_INVOKE, 1), "unrecognizedOperation");
 }
 
+/* tshark's view of the hand-built messages: transaction ids, abort cause and source, AARE result,
+ * invoke ids of every component (TCAP's own fields, or gsm_old.* when a MAP AC is present). */
+static void check_samples_with_tshark(const struct samples *col)
+{
+	if (!oracle_have_tshark())
+		return;
+	const uint8_t *pdus[SAMPLES_MAX];
+	for (size_t i = 0; i < col->n; i++)
+		pdus[i] = col->buf[i];
+	char path[128];
+	oracle_tmpname(path, sizeof(path), "tcap-types");
+	assert_int_equal(oracle_write_export(path, "tcap", pdus, col->len, col->n), 0);
+	const char *fields[] = {"tcap.otid",	      "tcap.dtid",	   "tcap.p_abortCause",
+				"tcap.abort_source",  "tcap.result",	   "tcap.invokeID",
+				"gsm_old.invokeID",   "tcap.linkedID",	   "gsm_old.linkedID",
+				"gsm_old.localValue", "gsm_old.derivable", "gsm_old.problem"};
+	char *out = oracle_fields(path, fields, sizeof(fields) / sizeof(fields[0]));
+	int bad = oracle_malformed(path);
+	if (!getenv("DFSG_KEEP"))
+		unlink(path);
+	assert_non_null(out);
+	assert_int_equal(bad, 0);
+	unsigned mismatches = 0;
+	for (size_t k = 0; k < col->n; k++) {
+		const struct tcap_msg *m = &col->m[k];
+		char line[2048], got[512], want[12][256];
+		memset(want, 0, sizeof(want));
+		if (m->otid.present)
+			snprintf(want[0], sizeof(want[0]), "%0*x", 2 * m->otid.len, m->otid.val);
+		if (m->dtid.present)
+			snprintf(want[1], sizeof(want[1]), "%0*x", 2 * m->dtid.len, m->dtid.val);
+		if (m->has_p_abort)
+			snprintf(want[2], sizeof(want[2]), "%u", m->p_abort_cause);
+		if (m->dlg_pdu == TCAP_DLG_ABRT)
+			snprintf(want[3], sizeof(want[3]), "%u", m->abrt_source);
+		if (m->dlg_pdu == TCAP_DLG_AARE)
+			snprintf(want[4], sizeof(want[4]), "%u", m->aare_result);
+		bool map = m->ac_is_map;
+		size_t ids = map ? 6 : 5, lids = map ? 8 : 7, o = 0, lo = 0, co = 0, ro = 0, po = 0;
+		for (unsigned i = 0; i < m->n_components; i++) {
+			const struct tcap_component *c = &m->comp[i];
+			if (c->type == TCAP_REJECT && map) { /* invokeIDRej and the problem kind */
+				if (c->has_invoke_id)
+					ro += (size_t)snprintf(want[10] + ro, sizeof(want[0]) - ro,
+							       "%s%d", ro ? "," : "", c->invoke_id);
+				po += (size_t)snprintf(want[11] + po, sizeof(want[0]) - po, "%s%d",
+						       po ? "," : "", c->problem_tag & 0x1f);
+			} else if (c->has_invoke_id)
+				o += (size_t)snprintf(want[ids] + o, sizeof(want[0]) - o, "%s%d",
+						      o ? "," : "", c->invoke_id);
+			if (c->has_linked_id)
+				lo += (size_t)snprintf(want[lids] + lo, sizeof(want[0]) - lo,
+						       "%s%d", lo ? "," : "", c->linked_id);
+			if (map && c->has_opcode && !c->opcode_global)
+				co += (size_t)snprintf(want[9] + co, sizeof(want[0]) - co, "%s%d",
+						       co ? "," : "", c->opcode);
+			if (map && c->has_error_code && !c->error_global)
+				co += (size_t)snprintf(want[9] + co, sizeof(want[0]) - co, "%s%d",
+						       co ? "," : "", c->error_code);
+		}
+		assert_non_null(oracle_line(out, k, line, sizeof(line)));
+		for (size_t fi = 0; fi < 12; fi++)
+			if (strcmp(oracle_field(line, fi, got, sizeof(got)), want[fi])) {
+				fprintf(stderr, "sample %zu: %s = '%s', expected '%s'\n", k + 1,
+					fields[fi], got, want[fi]);
+				mismatches++;
+			}
+	}
+	free(out);
+	assert_int_equal(mismatches, 0);
+}
+
 /* tshark reads what tcap_encode writes: transaction ids, opcodes and AC, in short and long form. */
 static void test_tshark(void **state)
 {
@@ -450,8 +556,9 @@ static void test_tshark(void **state)
 	char path[128];
 	oracle_tmpname(path, sizeof(path), "tcap");
 	assert_int_equal(oracle_write_export(path, "tcap", pdus, lens, 2 * TCAP_N_VECTORS), 0);
-	const char *fields[] = {"tcap.otid", "tcap.dtid", "tcap.application_context_name",
-				"gsm_old.localValue"};
+	const char *fields[] = {
+	    "tcap.otid",	  "tcap.dtid",	       "tcap.application_context_name",
+	    "gsm_old.localValue", "gsm_old.derivable", "gsm_old.problem"};
 	char *out = oracle_fields(path, fields, 4);
 	assert_non_null(out);
 	int bad = oracle_malformed(path);

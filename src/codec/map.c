@@ -365,7 +365,8 @@ enum map_addr_dest {
 	A_NODE,
 	A_MSRN,
 	A_GSMSCF,
-	A_GGSN
+	A_GGSN,
+	A_GMSC
 };
 
 #define E_MAND 0x01	 /* encode even when nothing inside has a value */
@@ -466,9 +467,12 @@ static const struct map_elem cl_arg[] = {SEQV(0xa3, V3, "CancelLocationArg", cl_
 static const struct map_elem cl_res[] = {SEQV(0x30, V3, "CancelLocationRes", no_fields), END};
 
 /* 4 provideRoamingNumber */
-static const struct map_elem prn_arg_seq[] = {
-    EL(0x80, K_IMSI, 0, "imsi"), EL(0x81, K_ADDR, A_MSC, "msc-Number"),
-    EL(0x82, K_ADDR, A_MSISDN, "msisdn"), EL(0x84, K_LMSI, 0, "lmsi"), END};
+static const struct map_elem prn_arg_seq[] = {EL(0x80, K_IMSI, 0, "imsi"),
+					      EL(0x81, K_ADDR, A_MSC, "msc-Number"),
+					      EL(0x82, K_ADDR, A_MSISDN, "msisdn"),
+					      EL(0x84, K_LMSI, 0, "lmsi"),
+					      EL(0x88, K_ADDR, A_GMSC, "gmsc-Address"),
+					      END};
 static const struct map_elem prn_arg[] = {SEQ(0x30, E_MAND, "ProvideRoamingNumberArg", prn_arg_seq),
 					  END};
 static const struct map_elem prn_res_seq[] = {EL(0x04, K_ADDR, A_MSRN, "roamingNumber"),
@@ -482,10 +486,26 @@ static const struct map_elem ext_forw_info[] = {
     END};
 static const struct map_elem ext_ss_info_list[] = {SEQ(0xa0, 0, "forwardingInfo", ext_forw_info),
 						   END};
+/* vlrCamelSubscriptionInfo [13]: the gsmSCF of the first O-CSI trigger (TS 29.002 17.7.1): a
+ * hostile insertSubscriberData that points calls at a foreign gsmSCF. Encoded with trigger
+ * collectedInfo, service key 1, default call handling continueCall. */
+static const uint8_t o_bcsm_collected_info[] = {0x02};
+static const uint8_t service_key_1[] = {0x01};
+static const uint8_t continue_call[] = {0x00};
+static const struct map_elem o_bcsm_tdp_data[] = {
+    FIX(0x0a, "o-BcsmTriggerDetectionPoint", o_bcsm_collected_info),
+    FIX(0x02, "serviceKey", service_key_1), ELF(0x80, K_ADDR, A_GSMSCF, E_REQ, "gsmSCF-Address"),
+    FIX(0x81, "defaultCallHandling", continue_call), END};
+static const struct map_elem o_bcsm_tdp_list[] = {
+    SEQ(0x30, 0, "o-BcsmCamelTDPData", o_bcsm_tdp_data), END};
+static const struct map_elem o_csi[] = {SEQ(0x30, 0, "o-BcsmCamelTDPDataList", o_bcsm_tdp_list),
+					END};
+static const struct map_elem vlr_camel_info[] = {SEQ(0xa0, 0, "o-CSI", o_csi), END};
 static const struct map_elem isd_arg_seq[] = {
     EL(0x80, K_IMSI, 0, "imsi"),
     EL(0x81, K_ADDR, A_MSISDN, "msisdn"),
     SEQ(0xa7, 0, "provisionedSS", ext_ss_info_list),
+    SEQ(0xad, 0, "vlrCamelSubscriptionInfo", vlr_camel_info),
     {.tag = BER_C(34), .kind = K_ADDR, .arg = A_SGSN, .ver = V3, .name = "sgsn-Number"},
     END};
 static const struct map_elem isd_arg[] = {SEQ(0x30, E_MAND, "InsertSubscriberDataArg", isd_arg_seq),
@@ -520,7 +540,7 @@ static const struct map_elem interrogate_ss_res[] = {
 static const uint8_t interrogation_basic_call[] = {0x00};
 static const struct map_elem sri_arg_seq[] = {
     EL(0x80, K_ADDR, A_MSISDN, "msisdn"), FIX(0x83, "interrogationType", interrogation_basic_call),
-    EL(0x86, K_ADDR, A_MSC, "gmsc-OrGsmSCF-Address"), END};
+    EL(0x86, K_ADDR, A_GMSC, "gmsc-OrGsmSCF-Address"), END};
 static const struct map_elem sri_arg[] = {SEQ(0x30, E_MAND, "SendRoutingInfoArg", sri_arg_seq),
 					  END};
 static const struct map_elem sri_res_v3[] = {
@@ -856,9 +876,9 @@ int map_op_default_ac(int op, uint8_t *ac, uint8_t *version)
 
 static struct dfs_addr *addr_of(struct map_fields *f, uint8_t dest)
 {
-	struct dfs_addr *t[] = {&f->msisdn,	  &f->msc,     &f->vlr,	   &f->hlr,
-				&f->sgsn,	  &f->sc_addr, &f->ftn,	   &f->gmlc,
-				&f->serving_node, &f->msrn,    &f->gsmscf, &f->ggsn};
+	struct dfs_addr *t[] = {&f->msisdn,  &f->msc,  &f->vlr,	 &f->hlr,	   &f->sgsn,
+				&f->sc_addr, &f->ftn,  &f->gmlc, &f->serving_node, &f->msrn,
+				&f->gsmscf,  &f->ggsn, &f->gmsc};
 	return dest < sizeof(t) / sizeof(t[0]) ? t[dest] : NULL;
 }
 
@@ -1326,6 +1346,9 @@ int map_encode_result(struct dfs_wbuf *w, int opcode, const struct map_fields *f
 
 #define MAP_PARAM_MAX 1024
 
+/* Q.773 4.2.2 protocol-version BIT STRING { version1 (0) } */
+static const uint8_t tcap_version1[] = {0x07, 0x80};
+
 static int tx_to_tcap(const struct map_tx *tx, struct tcap_msg *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -1344,7 +1367,7 @@ static int tx_to_tcap(const struct map_tx *tx, struct tcap_msg *m)
 	m->ac_is_map = true;
 	m->map_ac = tx->ac;
 	m->map_ac_version = tx->ac_version;
-	m->proto_version = (struct dfs_view){(const uint8_t *)"\x07\x80", 2}; /* version1 */
+	m->proto_version = (struct dfs_view){tcap_version1, sizeof(tcap_version1)};
 	if (tx->msg_type == TCAP_BEGIN) {
 		m->dlg_pdu = TCAP_DLG_AARQ;
 		if (tx->open_info) {
@@ -1445,25 +1468,44 @@ int map_build_reject(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
 	return tcap_encode_opt(w, &m, tx->flags);
 }
 
+/* An Abort to dtid; user: with a dialogue portion holding dlg_pdu, else a P-Abort. */
+static void abort_msg(struct tcap_msg *m, uint32_t dtid, bool user, uint16_t dlg_pdu)
+{
+	memset(m, 0, sizeof(*m));
+	m->msg_type = TCAP_ABORT;
+	m->dtid = (struct tcap_tid){true, 4, dtid};
+	m->has_dialogue = m->has_u_abort = user;
+	m->has_p_abort = !user;
+	m->dlg_pdu = dlg_pdu;
+}
+
 int map_build_u_abort(struct dfs_wbuf *w, uint32_t dtid, unsigned flags)
 {
 	struct tcap_msg m;
-	memset(&m, 0, sizeof(m));
-	m.msg_type = TCAP_ABORT;
-	m.dtid = (struct tcap_tid){true, 4, dtid};
-	m.has_dialogue = m.has_u_abort = true;
-	m.dlg_pdu = TCAP_DLG_ABRT;
+	abort_msg(&m, dtid, true, TCAP_DLG_ABRT);
 	m.abrt_source = TCAP_ABRT_USER;
+	return tcap_encode_opt(w, &m, flags);
+}
+
+int map_build_refuse(struct dfs_wbuf *w, uint32_t dtid, uint8_t ac, uint8_t ac_version,
+		     unsigned flags)
+{
+	struct tcap_msg m;
+	abort_msg(&m, dtid, true, TCAP_DLG_AARE);
+	m.proto_version = (struct dfs_view){tcap_version1, sizeof(tcap_version1)};
+	m.ac_is_map = true;
+	m.map_ac = ac;
+	m.map_ac_version = ac_version;
+	m.aare_result = TCAP_AARE_REJECT_PERMANENT;
+	m.aare_diag_tag = TCAP_DIAG_USER;
+	m.aare_diag = TCAP_USER_AC_NOT_SUPPORTED;
 	return tcap_encode_opt(w, &m, flags);
 }
 
 int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned flags)
 {
 	struct tcap_msg m;
-	memset(&m, 0, sizeof(m));
-	m.msg_type = TCAP_ABORT;
-	m.dtid = (struct tcap_tid){true, 4, dtid};
-	m.has_p_abort = true;
+	abort_msg(&m, dtid, false, TCAP_DLG_NONE);
 	m.p_abort_cause = cause;
 	return tcap_encode_opt(w, &m, flags);
 }

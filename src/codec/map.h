@@ -145,6 +145,10 @@ int map_build_reject(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
 		     uint8_t problem_tag, int problem_code);
 /* TC-U-ABORT: Abort with ABRT (abort-source dialogue-service-user). */
 int map_build_u_abort(struct dfs_wbuf *w, uint32_t dtid, unsigned flags);
+/* Dialogue refused (Q.774 3.2.1, TS 29.002 15.1): Abort carrying an AARE with result
+ * reject-permanent and diagnostic dialogue-service-user application-context-name-not-supported,
+ * naming the context ac/ac_version (the one the responder would accept). */
+int map_build_refuse(struct dfs_wbuf *w, uint32_t dtid, uint8_t ac, uint8_t ac_version, unsigned flags);
 /* TC-P-ABORT: Abort with a P-AbortCause (enum tcap_p_abort_cause). */
 int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned flags);
 

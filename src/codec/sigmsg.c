@@ -78,7 +78,8 @@ static int decode_map(struct sig_msg *m, struct dfs_err *e)
 		m->map_comp = (int)i;
 		break;
 	}
-	if (!m->has_map || !m->map.sm_rp_ui.len)
+	/* a result's sm-RP-UI is a DELIVER-REPORT / SUBMIT-REPORT: carried, not decoded */
+	if (!m->has_map || !m->map.sm_rp_ui.len || m->map.is_result)
 		return 0;
 	struct map_fields *f = &m->map;
 	int rc = sms_tpdu_decode(f->sm_rp_ui.p, f->sm_rp_ui.len, offset_in(m, f->sm_rp_ui.p),

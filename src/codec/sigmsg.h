@@ -208,6 +208,7 @@ struct map_fields {
 	struct dfs_addr msrn;   /* roaming number: PRN and SRI results, v1 SM-RP-DA / SRI-for-SM */
 	struct dfs_addr gsmscf; /* gsmSCF-Address of ATI, ATSI, ATM */
 	struct dfs_addr ggsn;   /* ggsn-Number of sendRoutingInfoForGprs */
+	struct dfs_addr gmsc;   /* gmsc-Address of PRN, gmsc-OrGsmSCF-Address of SRI */
 	bool has_imei;
 	char imei[17];          /* checkIMEI, PSL argument; PSI/ATI result */
 	uint8_t sm_rp_da_type, sm_rp_oa_type; /* enum map_sm_rp_type */

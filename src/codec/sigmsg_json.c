@@ -264,6 +264,12 @@ static void json_map(struct json_writer *j, const struct map_fields *f)
 	json_addr(j, "forwarded_to", &f->ftn);
 	json_addr(j, "gmlc", &f->gmlc);
 	json_addr(j, "serving_node", &f->serving_node);
+	json_addr(j, "msrn", &f->msrn);
+	json_addr(j, "gsmscf", &f->gsmscf);
+	json_addr(j, "ggsn", &f->ggsn);
+	json_addr(j, "gmsc", &f->gmsc);
+	if (f->has_imei)
+		json_kv_str(j, "imei", f->imei);
 	if (f->sm_rp_da_type != MAP_SMRP_NONE && f->sm_rp_da[0])
 		json_kv_str(j, "sm_rp_da", f->sm_rp_da);
 	if (f->sm_rp_oa_type != MAP_SMRP_NONE && f->sm_rp_oa[0])
