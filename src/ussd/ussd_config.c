@@ -12,6 +12,9 @@
 #include "ussd_config.h"
 #include "transport.h"
 
+#include "ota_keystore.h"
+#include "simswap.h"
+
 struct ycx {
 	const char *file;
 	yaml_document_t *d;
@@ -401,6 +404,43 @@ static int parse_map(struct ycx *cx, const yaml_node_t *u, struct ussd_config *c
 	return 0;
 }
 
+/* GW-E2E: e2e: {keystore, counters, kek_file, sims: [{msisdn, iccid}]} */
+static int parse_e2e(struct ycx *cx, const yaml_node_t *n, struct ussd_config *c)
+{
+	static const char *const keys[] = {"keystore", "counters", "kek_file", "sims", NULL};
+	int rc = ykeys(cx, n, "ussd.e2e", keys);
+	if (rc || (rc = ystr(cx, n, "keystore", "ussd.e2e", c->e2e_keystore, sizeof(c->e2e_keystore))) ||
+	    (rc = ystr(cx, n, "counters", "ussd.e2e", c->e2e_counters, sizeof(c->e2e_counters))) ||
+	    (rc = ystr(cx, n, "kek_file", "ussd.e2e", c->e2e_kek_file, sizeof(c->e2e_kek_file))))
+		return rc;
+	if (!c->e2e_keystore[0] || !c->e2e_counters[0] || !c->e2e_kek_file[0])
+		return yerr(cx, n, "ussd.e2e", "want keystore, counters and kek_file");
+	yaml_node_t *sims = yget(cx, n, "sims");
+	if (!sims || sims->type != YAML_SEQUENCE_NODE)
+		return yerr(cx, sims ? sims : n, "ussd.e2e.sims", "want a list of {msisdn, iccid}");
+	for (yaml_node_item_t *it = sims->data.sequence.items.start; it < sims->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *m = yaml_document_get_node(cx->d, *it);
+		static const char *const sk[] = {"msisdn", "iccid", NULL};
+		if (c->e2e.n_sims >= GW_E2E_SIMS_MAX)
+			return yerr(cx, m, "ussd.e2e.sims", "more than %d", GW_E2E_SIMS_MAX);
+		struct gw_e2e_sim *x = &c->e2e.sims[c->e2e.n_sims];
+		if ((rc = ykeys(cx, m, "ussd.e2e.sims", sk)) ||
+		    (rc = ystr(cx, m, "msisdn", "ussd.e2e.sims", x->msisdn, sizeof(x->msisdn))) ||
+		    (rc = ystr(cx, m, "iccid", "ussd.e2e.sims", x->iccid, sizeof(x->iccid))))
+			return rc;
+		if (!simswap_valid_msisdn(x->msisdn))
+			return yerr(cx, m, "ussd.e2e.sims.msisdn", "want international digits");
+		if (!ota_iccid_valid(x->iccid))
+			return yerr(cx, m, "ussd.e2e.sims.iccid", "want 18 to 20 digits");
+		for (unsigned i = 0; i < c->e2e.n_sims; i++)
+			if (!strcmp(c->e2e.sims[i].msisdn, x->msisdn))
+				return yerr(cx, m, "ussd.e2e.sims.msisdn", "%s listed twice", x->msisdn);
+		c->e2e.n_sims++;
+	}
+	return 0;
+}
+
 static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config *c)
 {
 	yaml_node_t *u = yget(cx, top, "ussd");
@@ -409,7 +449,7 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 	static const char *const keys[] = {"listen", "tls", "threads", "database", "audit_log",
 					   "audit_fsync", "alert_log", "messages", "aggregator",
 					   "session", "pin", "sim_swap", "limits", "wallet",
-					   "services", "map", NULL};
+					   "services", "map", "e2e", NULL};
 	int rc = ykeys(cx, u, "ussd", keys);
 	if (rc || (rc = parse_listen(cx, u, c)) ||
 	    (rc = yuint(cx, u, "threads", "ussd", 1, 256, &c->threads)) ||
@@ -535,6 +575,9 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 		return rc;
 	n = yget(cx, u, "limits");
 	if (n && (rc = parse_limits(cx, n, c)))
+		return rc;
+	n = yget(cx, u, "e2e");
+	if (n && (rc = parse_e2e(cx, n, c)))
 		return rc;
 	return parse_services(cx, yget(cx, u, "services"), c);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gw.h"
+#include "gw_e2e.h"
 #include "udb.h"
 
 #define USSD_PATH_MAX 512
@@ -48,6 +49,10 @@ struct ussd_config {
 	int64_t map_rctx;
 	char map_network[11];      /* MCC+MNC; "" = from the IMSI */
 	int64_t map_idle_s;        /* TCAP dialogue idle timeout, default 60 */
+	/* GW-E2E (optional `e2e:` section): the OTA key store and counter DB, the file holding the
+	 * key store's KEK (never the KEK itself), and the MSISDN -> ICCID map of applet SIMs */
+	char e2e_keystore[USSD_PATH_MAX], e2e_counters[USSD_PATH_MAX], e2e_kek_file[USSD_PATH_MAX];
+	struct gw_e2e_config e2e;
 };
 
 /* Load and check a file. 0, or negative errno with "file:line: field: problem" in err. */

@@ -10,6 +10,8 @@
 #include "evloop.h"
 #include "ext_app.h"
 #include "map_listener.h"
+#include "ota_counter.h"
+#include "ota_keystore.h"
 #include "ussd_service.h"
 #include "wallet.h"
 
@@ -65,6 +67,34 @@ static int provision(struct ussd_service *s, char *err, size_t errsz)
 	return 0;
 }
 
+/* GW-E2E: the OTA key store (sealed under the KEK read from its file) and the counter DB. */
+static int open_e2e(struct ussd_service *s, char *err, size_t errsz)
+{
+	const struct ussd_config *c = s->cfg;
+	if (!c->e2e_keystore[0])
+		return 0;
+	uint8_t *kek = ota_secret_alloc(32);
+	if (!kek)
+		return -ENOMEM;
+	int rc = ota_key_file_read(c->e2e_kek_file, kek, 32);
+	if (rc >= 0 && rc != 32)
+		rc = -EINVAL;
+	if (rc < 0) {
+		snprintf(err, errsz, "%s: cannot read a 32-byte KEK (%s)", c->e2e_kek_file,
+			 strerror(-rc));
+	} else {
+		rc = ota_keystore_open(&s->e2e_keys, c->e2e_keystore, kek, err, errsz);
+		if (rc == 0)
+			rc = ota_counter_open(&s->e2e_counters, c->e2e_counters, err, errsz);
+	}
+	ota_secret_free(kek);
+	if (rc)
+		return rc;
+	gw_e2e_init(&s->e2e, &s->g, &c->e2e, s->e2e_keys, s->e2e_counters);
+	s->e2e_ready = true;
+	return 0;
+}
+
 int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw_clock_fn clock,
 		       void *clock_ud, char *err, size_t errsz)
 {
@@ -104,7 +134,7 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 	s->g_ready = true;
 	s->g.wallet = &wallet_app;
 	s->g.external = &ext_app;
-	if ((rc = provision(s, err, errsz)))
+	if ((rc = provision(s, err, errsz)) || (rc = open_e2e(s, err, errsz)))
 		goto fail;
 	struct http_face_config hc = {
 		.host = cfg->listen_host,
@@ -117,6 +147,7 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 		.replay_window_s = cfg->replay_window_s,
 		.feed_token = cfg->feed_token,
 		.camara_token = cfg->camara_token,
+		.e2e = s->e2e_ready ? &s->e2e : NULL,
 	};
 	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
 		goto fail;
@@ -193,6 +224,15 @@ void ussd_service_stop(struct ussd_service *s)
 	map_stop(s);
 	http_face_stop(s->http);
 	s->http = NULL;
+	if (s->e2e_ready)
+		gw_e2e_destroy(&s->e2e);
+	s->e2e_ready = false;
+	if (s->e2e_counters)
+		ota_counter_close(s->e2e_counters);
+	if (s->e2e_keys)
+		ota_keystore_close(s->e2e_keys);
+	s->e2e_counters = NULL;
+	s->e2e_keys = NULL;
 	if (s->g_ready) {
 		gw_audit(&s->g, NULL, "service-stop", NULL, "stopped", NULL, NULL, -1, -1, 0);
 		gw_destroy(&s->g);

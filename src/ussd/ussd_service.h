@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "gw.h"
+#include "gw_e2e.h"
 #include "http_face.h"
 #include "ussd_config.h"
 
@@ -26,6 +27,11 @@ struct ussd_service {
 	struct gw g;
 	bool g_ready;
 	struct http_face *http;
+	/* GW-E2E, when the configuration has an e2e: section */
+	struct ota_keystore *e2e_keys;
+	struct ota_counter_db *e2e_counters;
+	struct gw_e2e e2e;
+	bool e2e_ready;
 	pthread_t sweeper;
 	bool sweeper_running;
 	struct evloop *map_loop;
