@@ -14,7 +14,7 @@
 
 #include "evloop.h"
 #include "m3ua_asp.h"
-#include "m3ua_pending.h"
+#include "m3ua.h"
 #include "transport.h"
 
 #define RC_AS 10
@@ -264,8 +264,8 @@ static void expect_err(struct world *w, struct peer *pe, uint32_t code)
 	const struct m3ua_msg *m = expect(w, pe, M3UA_CLS_MGMT, M3UA_MGMT_ERR);
 	assert_true(m->has_error_code);
 	if (m->error_code != code)
-		fail_msg("expected ERR %s, got %s", m3ua_error_code_name(code),
-			 m3ua_error_code_name(m->error_code));
+		fail_msg("expected ERR %s, got %s", m3ua_err_name(code),
+			 m3ua_err_name(m->error_code));
 }
 
 static void expect_ntfy(struct world *w, struct peer *pe, uint16_t type, uint16_t info)
@@ -389,7 +389,7 @@ static void test_sgp_lifecycle(void **state)
 	psend(&a, M3UA_CLS_ASPTM, M3UA_ASPTM_ASPIA,
 	      (struct param_spec[]){{M3UA_TAG_ROUTING_CTX, RC_AS, NULL, 0}, {0}}, 0);
 	expect(w, &a, M3UA_CLS_ASPTM, M3UA_ASPTM_ASPIA_ACK);
-	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP);
+	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP);
 	expect_ntfy(w, &a, M3UA_NTFY_AS_STATE_CHANGE, M3UA_AS_PENDING);
 	assert_int_equal(m3ua_link_state(lk), M3UA_ASP_INACTIVE);
 	assert_null(m3ua_sg_pick(w->sg, 5));
@@ -499,7 +499,9 @@ static void test_sgp_errors(void **state)
 					  M3UA_SSNM_DRST};
 	for (size_t i = 0; i < sizeof(ssnm_wrong_way); i++) {
 		psend(&a, M3UA_CLS_SSNM, ssnm_wrong_way[i],
-		      (struct param_spec[]){{M3UA_TAG_AFFECTED_PC, 0, aff, 4}, {0}}, 0);
+		      (struct param_spec[]){{M3UA_TAG_AFFECTED_PC, 0, aff, 4},
+					    {ssnm_wrong_way[i] == M3UA_SSNM_DUPU ? M3UA_TAG_USER_CAUSE : 0, 0x00020003, NULL, 0},
+					    {0}}, 0);
 		expect_err(w, &a, M3UA_ERR_UNEXPECTED_MSG);
 	}
 	psend(&a, M3UA_CLS_SSNM, M3UA_SSNM_DAUD, NULL, 0);
@@ -529,7 +531,7 @@ static void test_sgp_errors(void **state)
 	expect_err(w, &a, M3UA_ERR_UNEXPECTED_MSG);
 	expect(w, &a, M3UA_CLS_ASPSM, M3UA_ASPSM_ASPUP_ACK);
 	assert_int_equal(m3ua_link_state(lk), M3UA_ASP_INACTIVE);
-	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP);
+	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP);
 	expect_ntfy(w, &a, M3UA_NTFY_AS_STATE_CHANGE, M3UA_AS_PENDING);
 	assert_true(w->rejects >= 20);
 	assert_int_equal(m3ua_link_stats(lk)->rx_bad, w->rejects + 1 /* the bad ERR */);
@@ -597,7 +599,7 @@ static void test_sgp_override(void **state)
 	assert_ptr_equal(m3ua_sg_pick(w->sg, 0), la);
 	/* B takes over: A is told an alternate ASP is active and becomes standby */
 	activate(w, &b, M3UA_TMT_OVERRIDE);
-	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_ALTERNATE_ASP_ACTIVE);
+	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_ALT_ASP_ACTIVE);
 	assert_int_equal(m3ua_link_state(la), M3UA_ASP_INACTIVE);
 	assert_int_equal(m3ua_link_state(lb), M3UA_ASP_ACTIVE);
 	assert_int_equal(m3ua_sg_count(w->sg, M3UA_ASP_ACTIVE), 1);
@@ -610,7 +612,7 @@ static void test_sgp_override(void **state)
 	/* B's association fails: AS pending, the standby is asked to step in, and does */
 	tp_close(b.c);
 	b.c = NULL;
-	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP);
+	expect_ntfy(w, &a, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP);
 	expect_ntfy(w, &a, M3UA_NTFY_AS_STATE_CHANGE, M3UA_AS_PENDING);
 	assert_int_equal(m3ua_sg_as_state(w->sg), M3UA_AS_PENDING);
 	activate(w, &a, M3UA_TMT_OVERRIDE);
@@ -648,7 +650,7 @@ static void test_sgp_loadshare(void **state)
 	/* one leaves: still active, the inactive ASP hears resources are short */
 	psend(&p[0], M3UA_CLS_ASPTM, M3UA_ASPTM_ASPIA, NULL, 0);
 	expect(w, &p[0], M3UA_CLS_ASPTM, M3UA_ASPTM_ASPIA_ACK);
-	expect_ntfy(w, &p[2], M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP);
+	expect_ntfy(w, &p[2], M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP);
 	assert_int_equal(m3ua_sg_as_state(w->sg), M3UA_AS_ACTIVE);
 	for (uint8_t sls = 0; sls < 16; sls++)
 		assert_ptr_equal(m3ua_sg_pick(w->sg, sls), lk[1]);
@@ -741,9 +743,11 @@ static void test_asp_lifecycle(void **state)
 	const uint8_t aff[] = {0, 0, 0x12, 0x34};
 	const uint8_t ssnm_ok[] = {M3UA_SSNM_DUNA, M3UA_SSNM_DAVA, M3UA_SSNM_SCON, M3UA_SSNM_DUPU,
 				   M3UA_SSNM_DRST};
-	for (size_t i = 0; i < sizeof(ssnm_ok); i++)
+	for (size_t i = 0; i < sizeof(ssnm_ok); i++) /* DUPU also needs its User/Cause */
 		psend(&w->srv, M3UA_CLS_SSNM, ssnm_ok[i],
-		      (struct param_spec[]){{M3UA_TAG_AFFECTED_PC, 0, aff, 4}, {0}}, 0);
+		      (struct param_spec[]){{M3UA_TAG_AFFECTED_PC, 0, aff, 4},
+					    {ssnm_ok[i] == M3UA_SSNM_DUPU ? M3UA_TAG_USER_CAUSE : 0, 0x00020003, NULL, 0},
+					    {0}}, 0);
 	RUN_UNTIL(w, w->ssnm_n == sizeof(ssnm_ok));
 	psend(&w->srv, M3UA_CLS_SSNM, M3UA_SSNM_DAUD,
 	      (struct param_spec[]){{M3UA_TAG_AFFECTED_PC, 0, aff, 4}, {0}}, 0);
@@ -760,7 +764,7 @@ static void test_asp_lifecycle(void **state)
 	/* override: another ASP took over; DATA to a standby ASP is an error */
 	psend(&w->srv, M3UA_CLS_MGMT, M3UA_MGMT_NTFY,
 	      (struct param_spec[]){{M3UA_TAG_STATUS,
-				     M3UA_NTFY_OTHER << 16 | M3UA_NTFY_ALTERNATE_ASP_ACTIVE, NULL, 0},
+				     M3UA_NTFY_OTHER << 16 | M3UA_NTFY_ALT_ASP_ACTIVE, NULL, 0},
 				    {0}},
 	      0);
 	RUN_UNTIL(w, m3ua_link_state(lk) == M3UA_ASP_INACTIVE);
@@ -770,7 +774,7 @@ static void test_asp_lifecycle(void **state)
 	/* the AS lacks resources: the standby offers itself again */
 	psend(&w->srv, M3UA_CLS_MGMT, M3UA_MGMT_NTFY,
 	      (struct param_spec[]){{M3UA_TAG_STATUS,
-				     M3UA_NTFY_OTHER << 16 | M3UA_NTFY_INSUFFICIENT_ASP, NULL, 0},
+				     M3UA_NTFY_OTHER << 16 | M3UA_NTFY_INSUFF_ASP, NULL, 0},
 				    {0}},
 	      0);
 	expect(w, &w->srv, M3UA_CLS_ASPTM, M3UA_ASPTM_ASPAC);

@@ -15,7 +15,7 @@
 
 #include "evloop.h"
 #include "m3ua_asp.h"
-#include "m3ua_pending.h"
+#include "m3ua.h"
 #include "relay.h"
 #include "transport.h"
 

@@ -16,5 +16,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_fw(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct cli_cmd commands[] = {
 	{"config", cmd_config, "check a firewall configuration file"},
 	{"ussd", cmd_ussd, "run the secure USSD gateway"},
 	{"audit", cmd_audit, "verify a USSD gateway audit log"},
+	{"fw", cmd_fw, "run the inline signalling firewall (M3UA relay with the policy)"},
 	{NULL, NULL, NULL},
 };
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "evloop.h"
-#include "m3ua_pending.h"
+#include "m3ua.h"
 #include "value_string.h"
 
 #define M3UA_ACK_TRIES 5   /* T(ack) expiries before the association is dropped */
@@ -23,36 +23,9 @@ static const struct value_string as_state_names[] = {
 	{M3UA_AS_DOWN, "AS-DOWN"}, {M3UA_AS_INACTIVE, "AS-INACTIVE"}, {M3UA_AS_ACTIVE, "AS-ACTIVE"},
 	{M3UA_AS_PENDING, "AS-PENDING"}, {0, NULL},
 };
-static const struct value_string tmt_names[] = {
-	{M3UA_TMT_OVERRIDE, "override"}, {M3UA_TMT_LOADSHARE, "loadshare"},
-	{M3UA_TMT_BROADCAST, "broadcast"}, {0, NULL},
-};
-static const struct value_string error_code_names[] = { /* RFC 4666 3.8.1 */
-	{M3UA_ERR_INVALID_VERSION, "Invalid Version"},
-	{M3UA_ERR_UNSUPP_MSG_CLASS, "Unsupported Message Class"},
-	{M3UA_ERR_UNSUPP_MSG_TYPE, "Unsupported Message Type"},
-	{M3UA_ERR_UNSUPP_TRAFFIC_MODE, "Unsupported Traffic Mode Type"},
-	{M3UA_ERR_UNEXPECTED_MSG, "Unexpected Message"},
-	{M3UA_ERR_PROTOCOL_ERROR, "Protocol Error"},
-	{M3UA_ERR_INVALID_STREAM_ID, "Invalid Stream Identifier"},
-	{M3UA_ERR_REFUSED_MGMT_BLOCKING, "Refused - Management Blocking"},
-	{M3UA_ERR_ASP_ID_REQUIRED, "ASP Identifier Required"},
-	{M3UA_ERR_INVALID_ASP_ID, "Invalid ASP Identifier"},
-	{M3UA_ERR_INVALID_PARAM_VALUE, "Invalid Parameter Value"},
-	{M3UA_ERR_PARAM_FIELD_ERROR, "Parameter Field Error"},
-	{M3UA_ERR_UNEXPECTED_PARAM, "Unexpected Parameter"},
-	{M3UA_ERR_DEST_STATUS_UNKNOWN, "Destination Status Unknown"},
-	{M3UA_ERR_INVALID_NET_APPEARANCE, "Invalid Network Appearance"},
-	{M3UA_ERR_MISSING_PARAM, "Missing Parameter"},
-	{M3UA_ERR_INVALID_ROUTING_CTX, "Invalid Routing Context"},
-	{M3UA_ERR_NO_CONFIGURED_AS, "No Configured AS for ASP"},
-	{0, NULL},
-};
-
 const char *m3ua_asp_state_name(enum m3ua_asp_state s) { return get_value_string(asp_state_names, s); }
 const char *m3ua_as_state_name(enum m3ua_as_state s) { return get_value_string(as_state_names, s); }
-const char *m3ua_tmt_name(uint32_t tmt) { return get_value_string(tmt_names, tmt); }
-const char *m3ua_error_code_name(uint32_t code) { return get_value_string(error_code_names, code); }
+const char *m3ua_tmt_name(uint32_t tmt) { return get_value_string(m3ua_tmt_names, tmt); }
 
 struct m3ua_link {
 	enum m3ua_role role;
@@ -675,11 +648,11 @@ static void asp_rx(struct m3ua_link *lk, const uint8_t *p, size_t len, const str
 		    m->status_info >= M3UA_AS_INACTIVE && m->status_info <= M3UA_AS_PENDING) {
 			lk->as_state = (enum m3ua_as_state)m->status_info;
 		} else if (m->status_type == M3UA_NTFY_OTHER &&
-			   m->status_info == M3UA_NTFY_ALTERNATE_ASP_ACTIVE) {
+			   m->status_info == M3UA_NTFY_ALT_ASP_ACTIVE) {
 			/* override mode: another ASP took over; we are standby */
 			lk_set_state(lk, M3UA_ASP_INACTIVE);
 		} else if (m->status_type == M3UA_NTFY_OTHER &&
-			   m->status_info == M3UA_NTFY_INSUFFICIENT_ASP &&
+			   m->status_info == M3UA_NTFY_INSUFF_ASP &&
 			   lk->state == M3UA_ASP_INACTIVE && !lk->want_inactive && !lk->await_cls) {
 			/* the AS needs us: offer ourselves again */
 			asp_request(lk, M3UA_CLS_ASPTM, M3UA_ASPTM_ASPAC);
@@ -729,7 +702,7 @@ static void sg_override_others(struct m3ua_sg *sg, struct m3ua_link *winner)
 	for (struct m3ua_link *o = sg->links; o; o = o->next) {
 		if (o == winner || o->state != M3UA_ASP_ACTIVE)
 			continue;
-		lk_send_ntfy(o, M3UA_NTFY_OTHER, M3UA_NTFY_ALTERNATE_ASP_ACTIVE);
+		lk_send_ntfy(o, M3UA_NTFY_OTHER, M3UA_NTFY_ALT_ASP_ACTIVE);
 		o->state = M3UA_ASP_INACTIVE; /* the AS stays active: no AS state change */
 		if (o->cbs.on_state)
 			o->cbs.on_state(o, M3UA_ASP_ACTIVE, M3UA_ASP_INACTIVE, o->ud);
@@ -873,7 +846,10 @@ static void lk_on_msg(struct tp_conn *c, const uint8_t *p, size_t len, uint16_t 
 	else if (!m3ua_type_known(p[2], p[3]))
 		code = M3UA_ERR_UNSUPP_MSG_TYPE;
 	else if (m3ua_decode(p, len, 0, &m, &e) < 0)
-		code = M3UA_ERR_PARAM_FIELD_ERROR;
+		/* the codec names a missing mandatory parameter by its tag, at the end of the
+		 * message; everything else is a malformed parameter */
+		code = e.reason && !strcmp(e.reason, "mandatory parameter missing") ? M3UA_ERR_MISSING_PARAM
+										     : M3UA_ERR_PARAM_FIELD_ERROR;
 	else if (p[2] == M3UA_CLS_ASPSM && stream != 0)
 		code = M3UA_ERR_INVALID_STREAM_ID; /* RFC 4666 4.3.4: ASPSM on stream 0 only */
 	if (code) {
@@ -1043,7 +1019,7 @@ static void sg_update_as(struct m3ua_sg *sg)
 			sg->recovery_timer = 0;
 		}
 		if (old == M3UA_AS_ACTIVE && active < need) /* RFC 4666 4.3.4.3 loadshare */
-			sg_notify_all(sg, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP, true);
+			sg_notify_all(sg, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP, true);
 		sg_set_as(sg, M3UA_AS_ACTIVE);
 	} else if (old == M3UA_AS_ACTIVE || old == M3UA_AS_PENDING) {
 		/* the last active ASP left: hold traffic for T(r), then give up */
@@ -1051,7 +1027,7 @@ static void sg_update_as(struct m3ua_sg *sg)
 			sg->recovery_timer = evloop_timer_add(sg->loop, sg->cfg.recovery_ms,
 							      sg_recovery_expired, sg);
 		if (old == M3UA_AS_ACTIVE)
-			sg_notify_all(sg, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFFICIENT_ASP, true);
+			sg_notify_all(sg, M3UA_NTFY_OTHER, M3UA_NTFY_INSUFF_ASP, true);
 		sg_set_as(sg, M3UA_AS_PENDING);
 	} else {
 		sg_set_as(sg, up ? M3UA_AS_INACTIVE : M3UA_AS_DOWN);

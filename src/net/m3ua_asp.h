@@ -23,23 +23,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "m3ua.h"
 #include "sigmsg.h"
 #include "transport.h"
 
 enum m3ua_role { M3UA_ROLE_ASP = 1, M3UA_ROLE_SGP = 2 };
 enum m3ua_asp_state { M3UA_ASP_DOWN = 0, M3UA_ASP_INACTIVE = 1, M3UA_ASP_ACTIVE = 2 };
 enum m3ua_as_state { M3UA_AS_DOWN = 1, M3UA_AS_INACTIVE = 2, M3UA_AS_ACTIVE = 3, M3UA_AS_PENDING = 4 };
-enum m3ua_tmt { M3UA_TMT_OVERRIDE = 1, M3UA_TMT_LOADSHARE = 2, M3UA_TMT_BROADCAST = 3 };
-/* NTFY Status (RFC 4666 3.8.2) */
-enum m3ua_ntfy_type { M3UA_NTFY_AS_STATE_CHANGE = 1, M3UA_NTFY_OTHER = 2 };
-enum m3ua_ntfy_other {
-	M3UA_NTFY_INSUFFICIENT_ASP = 1, M3UA_NTFY_ALTERNATE_ASP_ACTIVE = 2, M3UA_NTFY_ASP_FAILURE = 3,
-};
 
 const char *m3ua_asp_state_name(enum m3ua_asp_state s);
 const char *m3ua_as_state_name(enum m3ua_as_state s);
 const char *m3ua_tmt_name(uint32_t tmt);
-const char *m3ua_error_code_name(uint32_t code);
 
 struct m3ua_link;
 struct m3ua_sg;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "m3ua_pending.h"
+#include "m3ua.h"
 #include "value_string.h"
 
 #define RELAY_DEFAULT_HOLD_MSGS 10000

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "m3ua.h"
 #include "transport_int.h"
 #include "value_string.h"
 
@@ -193,20 +194,6 @@ int tp_set_nonblock(int fd)
 	return 0;
 }
 
-/* RFC 4666 3.1: version 1, reserved, class, type, 32-bit length including the header. The
- * codec's m3ua_frame_length() replaces this once it is on main. */
-long tp_m3ua_frame(const uint8_t *p, size_t avail)
-{
-	if (avail >= 1 && p[0] != 1)
-		return -1;
-	if (avail < 8)
-		return 0;
-	uint32_t len = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
-	if (len < 8 || len > 0x7fffffffu)
-		return -1;
-	return avail >= len ? (long)len : 0;
-}
-
 /* ---- output queue ------------------------------------------------------------------------ */
 
 static int tp_outq_push(struct tp_outq *q, const uint8_t *p, size_t len, uint16_t stream)
@@ -368,7 +355,7 @@ static void tp_opts_fill(struct tp_opts *dst, const struct tp_opts *o)
 	if (!dst->ppid)
 		dst->ppid = TP_PPID_M3UA;
 	if (!dst->frame)
-		dst->frame = tp_m3ua_frame;
+		dst->frame = m3ua_frame_length;
 	dst->local = NULL; /* only used while connecting */
 }
 

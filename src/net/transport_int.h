@@ -112,7 +112,6 @@ void tp_sockaddr_name(const struct sockaddr *sa, char *out, size_t outsz);
 size_t tp_sockaddrs_pack(const struct sockaddr_storage *ss, const socklen_t *lens, unsigned n,
 			 uint8_t *out, size_t outsz);
 int tp_set_nonblock(int fd);
-long tp_m3ua_frame(const uint8_t *p, size_t avail);
 
 /* transport_tcp.c: plumbing for transports on a kernel socket (TCP, kernel SCTP) */
 int tp_fd_watch(struct tp_conn *c);
