@@ -3,15 +3,17 @@
  * A partner ASP (load generator) sends M3UA DATA to a home STP (sink, an SGP) over TCP, through:
  *   direct      no middle box (the latency floor);
  *   socat       a plain TCP proxy (Debian's socat), the baseline for "just forwarding bytes";
- *   relay       the relay, no verdict hook (pass-through);
- *   relay+hook  the relay with a verdict hook that decodes the M3UA message (the real policy
- *               plugs in here).
+ *   relay         the relay, no verdict hook (pass-through: policy off);
+ *   relay+m3ua    the relay with a hook that only decodes the M3UA message again;
+ *   relay+policy  the relay with what dfsguard fw does per message: sig_decode_m3ua (M3UA, SCCP,
+ *                 TCAP, MAP) and policy_eval (policy on).
+ * The message is a real updateLocation from a partner VLR to the home HLR (allowed).
  * Each mode runs twice: a throughput phase (up to WINDOW messages in flight) and a latency phase
  * (one message in flight: p50/p99 of send-to-receive time). The generator and the sink share one
  * thread; the relay runs on its own thread, socat in its own processes. Every phase is bounded
  * by a message count and a time limit.
  *
- * usage: bench_relay [-n MESSAGES] [-w WINDOW] [-t SECONDS] [-s PAYLOAD_BYTES] */
+ * usage: bench_relay [-n MESSAGES] [-w WINDOW] [-t SECONDS] */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,9 +32,16 @@
 #include "m3ua_asp.h"
 #include "m3ua.h"
 #include "relay.h"
+#include "fw.h"
+#include "map.h"
+#include "policy.h"
+#include "sccp.h"
 #include "transport.h"
 
 #define RC 10
+#define BENCH_IMSI "640990000000001"
+#define BENCH_VLR "491799001234"
+#define BENCH_HLR "25579900001"
 
 static uint64_t now_ns(void)
 {
@@ -56,9 +65,9 @@ struct bench {
 	struct m3ua_sg *sink;
 	struct m3ua_link *gen;
 	struct phase *ph;
-	size_t payload;
 	uint8_t msg[4096];
 	size_t msg_len, ts_off; /* where the send timestamp goes in msg */
+	size_t sls_off;
 };
 
 static void sink_on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len,
@@ -83,25 +92,47 @@ static void sink_on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len,
 static const struct m3ua_cbs sink_cbs = {.on_data = sink_on_data};
 static const struct m3ua_cbs gen_cbs = {0};
 
-/* DATA: routing context, protocol data (OPC, DPC, SI 3 SCCP, NI 2, SLS) and a payload of the
- * size of a typical MAP message, the timestamp at its start. */
+/* DATA: routing context, protocol data (OPC, DPC, SI 3 SCCP, NI 2, SLS) carrying a real
+ * updateLocation (SCCP UDT, TCAP Begin with its MAP dialogue, MAP argument with IMSI, VLR and
+ * MSC numbers) from a roaming partner's VLR to the home HLR, which the policy allows; the send
+ * timestamp rides in a trailing Info String parameter so the user part stays intact. */
 static void build_msg(struct bench *b)
 {
-	uint8_t pd[2048];
+	struct map_fields f;
+	memset(&f, 0, sizeof(f));
+	f.has_imsi = true;
+	snprintf(f.imsi, sizeof(f.imsi), "%s", BENCH_IMSI);
+	f.vlr = f.msc = (struct dfs_addr){.present = true, .ton_npi = 0x91};
+	snprintf(f.vlr.digits, sizeof(f.vlr.digits), "%s", BENCH_VLR);
+	snprintf(f.msc.digits, sizeof(f.msc.digits), "%s", BENCH_VLR);
+	uint8_t tcap[512], sccp[640], pd[700];
+	struct dfs_wbuf tw = dfs_wbuf_init(tcap, sizeof(tcap));
+	struct sccp_msg sm;
+	memset(&sm, 0, sizeof(sm));
+	sm.msg_type = 0x09;
+	sccp_addr_gt(&sm.called, BENCH_HLR, 6);
+	sccp_addr_gt(&sm.calling, BENCH_VLR, 7);
+	struct dfs_wbuf sw = dfs_wbuf_init(sccp, sizeof(sccp));
+	if (map_build_begin(&tw, 0x01020304, 1 /* networkLocUpContext */, 3, 2, 1, &f) < 0 ||
+	    (sm.data = (struct dfs_view){tcap, tw.len}, sccp_encode(&sw, &sm) < 0)) {
+		fprintf(stderr, "bench_relay: cannot build the updateLocation\n");
+		exit(1);
+	}
 	const uint8_t hdr[12] = {0, 0, 0x20, 0x01, 0, 0, 0x12, 0x34, 3, 2, 0, 0};
 	memcpy(pd, hdr, 12);
-	for (size_t i = 0; i < b->payload; i++)
-		pd[12 + i] = (uint8_t)(i * 13);
-	uint8_t rcb[4] = {0, 0, 0, RC};
-	struct m3ua_param params[2] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}},
-				       {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + b->payload}}};
+	memcpy(pd + 12, sccp, sw.len);
+	uint8_t rcb[4] = {0, 0, 0, RC}, ts[8] = {0};
+	struct m3ua_param params[3] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}},
+				       {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + sw.len}},
+				       {M3UA_TAG_INFO_STRING, {ts, 8}}};
 	struct dfs_wbuf w = dfs_wbuf_init(b->msg, sizeof(b->msg));
-	if (m3ua_encode(&w, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 2) < 0) {
-		fprintf(stderr, "bench_relay: payload too large\n");
+	if (m3ua_encode(&w, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 3) < 0) {
+		fprintf(stderr, "bench_relay: message too large\n");
 		exit(1);
 	}
 	b->msg_len = w.len;
-	b->ts_off = 8 + 8 + 4 + 12; /* header, RC parameter, Protocol Data tag/length, PD header */
+	b->ts_off = w.len - 8;
+	b->sls_off = 8 + 8 + 4 + 11; /* header, RC parameter, Protocol Data tag/length, PD header */
 }
 
 /* Top up the generator to the window. */
@@ -111,7 +142,7 @@ static void feed(struct bench *b)
 	while (ph->sent < ph->want && ph->sent - ph->rcvd < ph->window &&
 	       m3ua_link_writable(b->gen)) {
 		uint8_t sls = (uint8_t)(ph->sent % 16);
-		b->msg[b->ts_off - 1] = sls; /* SLS is the last Protocol Data header byte */
+		b->msg[b->sls_off] = sls; /* SLS is the last Protocol Data header byte */
 		uint64_t t = now_ns();
 		memcpy(b->msg + b->ts_off, &t, 8);
 		if (m3ua_link_send(b->gen, b->msg, b->msg_len, m3ua_link_stream_for_sls(b->gen, sls)) < 0)
@@ -207,7 +238,34 @@ struct relay_thread {
 	struct relay *relay;
 	pthread_t th;
 	unsigned decoded;
+	struct policy_config *cfg; /* relay+policy */
+	struct policy_ctx *ctx;
+	uint64_t verdicts[3];
 };
+
+/* The home network of docs/configuration.md's example, and the partner the VLR belongs to. */
+static const char bench_policy_yaml[] =
+	"operator: Bench\n"
+	"home: {country_code: '255', imsi_prefixes: ['64099'], gt_prefixes: ['2557990'],\n"
+	"       msisdn_prefixes: ['25579']}\n"
+	"nodes: {hlr: ['25579900001'], vlr: ['25579900100'], msc: ['25579900100']}\n"
+	"partners:\n"
+	"  - {name: Alpen, country: '49', gt_prefixes: ['49179900'], imsi_prefixes: ['26299']}\n";
+
+/* What dfsguard fw does per message: decode every layer, judge it, forward what is allowed. */
+static int policy_hook(void *ud, const struct relay_msg *msg, struct dfs_wbuf *answer)
+{
+	struct relay_thread *rt = ud;
+	struct sig_msg m;
+	struct dfs_err e;
+	struct verdict v;
+	if (sig_decode_m3ua(msg->p, msg->len, &m, &e) < 0)
+		return -EBADMSG;
+	rt->decoded++;
+	policy_eval(rt->ctx, &m, evloop_now_ms(), &v);
+	rt->verdicts[v.action]++;
+	return v.action == ACT_BLOCK ? RELAY_DROP : RELAY_FORWARD;
+}
 
 /* The stand-in for the policy: decode the M3UA message again, as the real hook will before
  * going on to SCCP/TCAP/MAP. */
@@ -229,10 +287,22 @@ static void *relay_main(void *arg)
 	return NULL;
 }
 
-static bool relay_start(struct relay_thread *rt, uint16_t sink_port, bool hook, char *err,
+enum relay_mode { MODE_PASS = 0, MODE_DECODE_M3UA = 1, MODE_POLICY = 2 };
+
+static bool relay_start(struct relay_thread *rt, uint16_t sink_port, enum relay_mode mode, char *err,
 			size_t errsz)
 {
 	memset(rt, 0, sizeof(*rt));
+	if (mode == MODE_POLICY) {
+		struct cfg_errors errs;
+		rt->cfg = policy_config_parse("bench", bench_policy_yaml, strlen(bench_policy_yaml), &errs);
+		rt->ctx = rt->cfg ? policy_new(rt->cfg, NULL, err, errsz) : NULL;
+		if (!rt->ctx) {
+			if (!rt->cfg)
+				snprintf(err, errsz, "%s", errs.n ? errs.msg[0] : "policy configuration");
+			return false;
+		}
+	}
 	rt->l = evloop_new(err, errsz);
 	if (!rt->l)
 		return false;
@@ -247,8 +317,8 @@ static bool relay_start(struct relay_thread *rt, uint16_t sink_port, bool hook, 
 					     .tmt = M3UA_TMT_LOADSHARE, .reconnect_ms = 20};
 	cfg.homes[0].remote = (struct tp_endpoint){.kind = TP_TCP, .n_addrs = 1,
 						   .addrs = {"127.0.0.1"}, .port = sink_port};
-	if (hook) {
-		cfg.hook = decode_hook;
+	if (mode != MODE_PASS) {
+		cfg.hook = mode == MODE_POLICY ? policy_hook : decode_hook;
 		cfg.hook_ud = rt;
 	}
 	rt->relay = relay_new(rt->net, &cfg, err, errsz);
@@ -265,6 +335,8 @@ static void relay_stop(struct relay_thread *rt, struct relay_counters *tot)
 	relay_free(rt->relay);
 	tp_net_free(rt->net);
 	evloop_free(rt->l);
+	policy_free(rt->ctx);
+	policy_config_free(rt->cfg);
 }
 
 /* ---- socat ------------------------------------------------------------------------------- */
@@ -339,28 +411,27 @@ static void print_row(const char *mode, const struct result *r, const struct res
 
 int main(int argc, char **argv)
 {
-	size_t n = 200000, payload = 180;
+	size_t n = 200000;
 	unsigned window = 256, seconds = 10;
 	int opt;
-	while ((opt = getopt(argc, argv, "n:w:t:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:t:")) != -1) {
 		switch (opt) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'w': window = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': seconds = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 's': payload = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: %s [-n MESSAGES] [-w WINDOW] [-t SECONDS] [-s PAYLOAD]\n",
+			fprintf(stderr, "usage: %s [-n MESSAGES] [-w WINDOW] [-t SECONDS]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (n == 0 || window == 0 || seconds == 0 || payload < 8 || payload > 2000) {
+	if (n == 0 || window == 0 || seconds == 0) {
 		fprintf(stderr, "bench_relay: bad arguments\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	char err[256];
-	struct bench b = {.payload = payload};
+	struct bench b = {0};
 	b.l = evloop_new(err, sizeof(err));
 	b.net = b.l ? tp_net_new(b.l, err, sizeof(err)) : NULL;
 	if (!b.net) {
@@ -397,9 +468,10 @@ int main(int argc, char **argv)
 	}
 
 	int rc = 0;
-	for (int hook = 0; hook < 2; hook++) {
+	static const char *const mode_names[] = {"relay", "relay+m3ua", "relay+policy"};
+	for (int hook = MODE_PASS; hook <= MODE_POLICY; hook++) {
 		struct relay_thread rt;
-		if (!relay_start(&rt, sink_port, hook, err, sizeof(err))) {
+		if (!relay_start(&rt, sink_port, (enum relay_mode)hook, err, sizeof(err))) {
 			fprintf(stderr, "bench_relay: relay: %s\n", err);
 			return 1;
 		}
@@ -411,7 +483,11 @@ int main(int argc, char **argv)
 					  seconds);
 		struct relay_counters tot;
 		relay_stop(&rt, &tot);
-		print_row(hook ? "relay+hook" : "relay", &r, &direct);
+		print_row(mode_names[hook], &r, &direct);
+		if (hook == MODE_POLICY && r.ok && rt.verdicts[ACT_ALLOW] != rt.decoded) {
+			fprintf(stderr, "bench_relay: the policy did not allow every updateLocation\n");
+			rc = 1;
+		}
 		if (r.ok && tot.in != tot.forwarded + tot.blocked + tot.rejected + tot.refused + tot.held) {
 			fprintf(stderr, "bench_relay: counters do not add up\n");
 			rc = 1;

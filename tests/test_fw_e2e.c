@@ -25,6 +25,7 @@
 #include "m3ua_asp.h"
 #include "m3ua.h"
 #include "sigmsg_build.h"
+#include "map.h"
 #include "sccp.h"
 #include "tcap.h"
 #include "transport.h"
@@ -55,6 +56,7 @@ static const char *policy_yaml =
 
 struct world {
 	enum tp_kind kind;
+	bool real; /* traffic as real bytes through sig_decode_m3ua */
 	const char *home_down; /* "hold" (default) or "refuse" */
 	struct evloop *l;
 	struct tp_net *net;
@@ -134,11 +136,88 @@ static size_t build(uint8_t *buf, size_t cap, char tag, uint8_t sls, uint32_t se
 	return wb.len;
 }
 
+/* TCAP bytes in an SCCP UDT from calling to the home HLR, in M3UA DATA from the partner. */
+static size_t wrap_udt(uint8_t *buf, size_t cap, const uint8_t *tcap, size_t tl, const char *calling,
+		       uint8_t sls)
+{
+	struct sccp_msg sm = {.msg_type = 0x09, .data = {tcap, tl}};
+	sccp_addr_gt(&sm.called, HOME_HLR, 6);
+	sccp_addr_gt(&sm.calling, calling, 7);
+	uint8_t pd[700];
+	const uint8_t hdr[12] = {0, 0, (uint8_t)(PC_PARTNER >> 8), (uint8_t)PC_PARTNER,
+				 0, 0, (uint8_t)(PC_HOME >> 8), (uint8_t)PC_HOME, 3, 2, 0, sls};
+	memcpy(pd, hdr, 12);
+	struct dfs_wbuf sw = dfs_wbuf_init(pd + 12, sizeof(pd) - 12);
+	assert_int_equal(sccp_encode(&sw, &sm), 0);
+	uint8_t rcb[4] = {0, 0, 0, RC};
+	struct m3ua_param params[2] = {{M3UA_TAG_ROUTING_CTX, {rcb, 4}}, {M3UA_TAG_PROTOCOL_DATA, {pd, 12 + sw.len}}};
+	struct dfs_wbuf wb = dfs_wbuf_init(buf, cap);
+	assert_int_equal(m3ua_encode(&wb, M3UA_CLS_XFER, M3UA_XFER_DATA, params, 2), 0);
+	return wb.len;
+}
+
+/* A real updateLocation of the home subscriber from Alpen's VLR, its TCAP otid numbering the
+ * message within its SLS. */
+static size_t build_real_ul(uint8_t *buf, size_t cap, uint8_t sls, uint32_t seq)
+{
+	struct map_fields f;
+	memset(&f, 0, sizeof(f));
+	f.has_imsi = true;
+	snprintf(f.imsi, sizeof(f.imsi), "%s", HOME_IMSI);
+	f.vlr = f.msc = (struct dfs_addr){.present = true, .ton_npi = 0x91};
+	snprintf(f.vlr.digits, sizeof(f.vlr.digits), "%s", ALPEN_VLR);
+	snprintf(f.msc.digits, sizeof(f.msc.digits), "%s", ALPEN_VLR);
+	uint8_t tcap[512];
+	struct dfs_wbuf tw = dfs_wbuf_init(tcap, sizeof(tcap));
+	assert_int_equal(map_build_begin(&tw, (uint32_t)sls << 24 | seq, 1, 3, 2, 1, &f), 0);
+	return wrap_udt(buf, cap, tcap, tw.len, ALPEN_VLR, sls);
+}
+
+/* The anyTimeInterrogation Begin of ../shared/vectors/sigfw-cases.md (otid 2) from a GT
+ * without a roaming agreement, in SCCP UDT. */
+static const char sigfw_ati_hex[] =
+	"627e4804000000026b432841060700118605010101a036603480020780a109060704000001001d03be2328210607"
+	"04000001010101a016a01480099611111111111111f18107961111111111f16c31a12f0201000201473027a00980"
+	"0711111111111111a10f80008100830084010086008500870083099611111111111111f1";
+
+static size_t build_real_ati(uint8_t *buf, size_t cap, uint8_t sls)
+{
+	uint8_t tcap[256];
+	size_t tl = strlen(sigfw_ati_hex) / 2;
+	for (size_t i = 0; i < tl; i++)
+		sscanf(sigfw_ati_hex + 2 * i, "%2hhx", &tcap[i]);
+	return wrap_udt(buf, cap, tcap, tl, FOREIGN_GT, sls);
+}
+
+/* The sink's check of a real message: an updateLocation, the next of its SLS, byte for byte. */
+static void sink_real(struct world *w, const uint8_t *msg, size_t len, const struct m3ua_msg *m)
+{
+	struct sig_msg sm;
+	struct dfs_err e;
+	if (sig_decode_m3ua(msg, len, &sm, &e) < 0 || !sm.has_map || sm.map.opcode != 2) {
+		w->sink_attacks++;
+		return;
+	}
+	uint8_t sls = m->pd.sls;
+	uint32_t seq = sm.tcap.otid.val & 0xffffff;
+	if (sls >= NSLS || sm.tcap.otid.val >> 24 != sls || seq != w->sink_next[sls]) {
+		w->sink_bad = "out of order";
+		return;
+	}
+	uint8_t want[800];
+	size_t wl = build_real_ul(want, sizeof(want), sls, seq);
+	if (wl != len || memcmp(want, msg, len))
+		w->sink_bad = "bytes differ";
+	w->sink_next[sls] = seq + 1;
+}
+
 static void sink_on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len, const struct m3ua_msg *m,
 			 uint16_t stream, void *ud)
 {
 	struct world *w = ud;
 	w->sink_rx++;
+	if (w->real)
+		return sink_real(w, msg, len, m);
 	const uint8_t *u = m->pd.user_data.p;
 	if (m->pd.user_data.len < 6)
 		return (void)(w->sink_bad = "short");
@@ -177,7 +256,7 @@ static void pasp_on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len, c
 		if (m->pd.opc != PC_HOME || m->pd.dpc != PC_PARTNER ||
 		    sccp_decode(u, m->pd.user_data.len, 0, &s, &e) < 0 || strcmp(s.called.digits, FOREIGN_GT) ||
 		    tcap_decode(s.data.p, s.data.len, 0, &t, &e) < 0 || t.msg_type != TCAP_ABORT ||
-		    !t.dtid.present || t.dtid.val != 0x1000u + 71)
+		    !t.dtid.present || t.dtid.val != (w->real ? 2u : 0x1000u + 71))
 			w->p_bad_answers++;
 		return;
 	}
@@ -239,7 +318,7 @@ static void partner_connect(struct world *w)
 static void fw_start(struct world *w)
 {
 	char err[2048];
-	w->fw = fw_new(w->l, w->net, w->cfg_path, test_decode, err, sizeof(err));
+	w->fw = fw_new(w->l, w->net, w->cfg_path, w->real ? sig_decode_m3ua : test_decode, err, sizeof(err));
 	if (!w->fw)
 		fail_msg("fw_new: %s", err);
 	partner_connect(w);
@@ -253,11 +332,12 @@ static void fw_stop(struct world *w)
 	w->fw = NULL;
 }
 
-static struct world *world_new(enum tp_kind kind)
+static struct world *world_new_real(enum tp_kind kind, bool real)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	char err[256];
 	w->kind = kind;
+	w->real = real;
 	snprintf(w->dir, sizeof(w->dir), "/tmp/dfsg-fw-XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
 	snprintf(w->cfg_path, sizeof(w->cfg_path), "%s/fw.yaml", w->dir);
@@ -276,6 +356,8 @@ static struct world *world_new(enum tp_kind kind)
 	fw_start(w);
 	return w;
 }
+
+static struct world *world_new(enum tp_kind kind) { return world_new_real(kind, false); }
 
 static void world_free(struct world *w)
 {
@@ -570,6 +652,48 @@ static void test_garbage_peer(void **state)
 	world_free(w);
 }
 
+/* Real bytes through the whole decoder: updateLocations pass byte-identical and in order per
+ * SLS; the SigFW anyTimeInterrogation is blocked and its transaction aborted. */
+static void real_traffic(enum tp_kind kind)
+{
+	struct world *w = world_new_real(kind, true);
+	uint8_t buf[800];
+	for (unsigned i = 0; i < 240; i++) {
+		uint8_t sls = (uint8_t)(i % NSLS);
+		for (int spin = 0; spin < 10000 && !m3ua_link_writable(w->pasp); spin++)
+			evloop_run_once(w->l, 1);
+		size_t len = build_real_ul(buf, sizeof(buf), sls, w->send_seq[sls]++);
+		assert_int_equal(m3ua_link_send(w->pasp, buf, len, m3ua_link_stream_for_sls(w->pasp, sls)), 0);
+		if (i % 8 == 0) {
+			len = build_real_ati(buf, sizeof(buf), sls);
+			assert_int_equal(m3ua_link_send(w->pasp, buf, len, m3ua_link_stream_for_sls(w->pasp, sls)), 0);
+		}
+		if (i % 32 == 0)
+			evloop_run_once(w->l, 0);
+	}
+	RUN_UNTIL(w, w->sink_rx >= 240 && w->p_answers >= 30);
+	for (int i = 0; i < 50; i++)
+		evloop_run_once(w->l, 2);
+	assert_null(w->sink_bad);
+	assert_int_equal(w->sink_rx, 240);
+	assert_int_equal(w->sink_attacks, 0);
+	assert_int_equal(w->p_answers, 30);
+	assert_int_equal(w->p_bad_answers, 0);
+	struct fw_totals t;
+	fw_get_totals(w->fw, RELAY_FROM_PARTNER, &t);
+	assert_int_equal(t.in, 270);
+	assert_int_equal(t.forwarded, 240);
+	assert_int_equal(t.blocked, 30);
+	assert_int_equal(t.answered, 30);
+	assert_int_equal(metric(w, "dfsguard_fw_rule_hits_total{rule=\"FW-CAT1\"} "), 30);
+	assert_int_equal(count_lines(w->alerts, "\"opcode\":71"), 30);
+	check_counters(w);
+	world_free(w);
+}
+
+static void test_tcp_real_traffic(void **state) { real_traffic(TP_TCP); }
+static void test_usrsctp_real_traffic(void **state) { real_traffic(TP_USRSCTP); }
+
 static void test_tcp_legit_and_attacks(void **state) { legit_and_attacks(TP_TCP); }
 static void test_usrsctp_legit_and_attacks(void **state) { legit_and_attacks(TP_USRSCTP); }
 static void test_tcp_malformed_flood(void **state) { malformed_flood(TP_TCP); }
@@ -584,6 +708,8 @@ static void test_home_down_hold(void **state) { home_down_hold(TP_TCP); }
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_real_traffic),
+		cmocka_unit_test(test_usrsctp_real_traffic),
 		cmocka_unit_test(test_tcp_legit_and_attacks),
 		cmocka_unit_test(test_usrsctp_legit_and_attacks),
 		cmocka_unit_test(test_tcp_malformed_flood),
