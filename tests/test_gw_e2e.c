@@ -9,12 +9,19 @@
 
 #include "gw_fixture.h"
 
+#include <curl/curl.h>
+#include <time.h>
+
+#include "appauth.h"
 #include "gw_e2e.h"
+#include "http_face.h"
 #include "ota_card.h"
 #include "ota_counter.h"
 #include "ota_keystore.h"
 #include "ota_transport.h"
 #include "ota_wallet.h"
+#include "ussd_config.h"
+#include "ussd_service.h"
 
 #define ICCID_A "8925400000000000011"
 /* sentinel keys: their bytes, in hex or raw, must be in no output */
@@ -61,6 +68,7 @@ static void env_open(struct e2e_env *v)
 
 static void env_close(struct e2e_env *v)
 {
+	gw_e2e_destroy(&v->e);
 	ota_card_free(v->card);
 	ota_counter_close(v->cdb);
 	ota_keystore_close(v->ks);
@@ -228,10 +236,216 @@ static void test_GW_E2E(void **state)
 	env_close(&v);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+struct http_body {
+	char b[1024];
+	size_t len;
+};
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct http_body *o = ud;
+	size_t k = sz * n;
+	if (k > sizeof(o->b) - 1 - o->len)
+		k = sizeof(o->b) - 1 - o->len;
+	memcpy(o->b + o->len, p, k);
+	o->len += k;
+	o->b[o->len] = 0;
+	return sz * n;
+}
+
+/* POST /ussd/e2e signed with the aggregator key (sign = false: unsigned). */
+static long post_e2e(unsigned port, const char *body, bool sign, int64_t now_s, struct http_body *out)
+{
+	char url[64], t[24], sig[APPAUTH_SIG_HEX], h1[64], h2[96];
+	const char *key = "0123456789abcdef0123456789abcdef";
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ussd/e2e", port);
+	snprintf(t, sizeof(t), "%" PRId64, now_s);
+	appauth_sign((const uint8_t *)key, strlen(key), t, body, strlen(body), sig);
+	snprintf(h1, sizeof(h1), APPAUTH_TS_HEADER ": %s", t);
+	snprintf(h2, sizeof(h2), APPAUTH_SIG_HEADER ": %s", sig);
+	struct curl_slist *hd = sign ? curl_slist_append(curl_slist_append(NULL, h1), h2) : NULL;
+	CURL *h = curl_easy_init();
+	out->len = 0;
+	out->b[0] = 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+	long status = 0;
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hd);
+	return status;
+}
+
+/* The e2e: section of the gateway configuration: the ICCID map and the OTA stores. */
+static int load_e2e_yaml(const char *dir, const char *e2e, struct ussd_config *c, char *err,
+			 size_t errsz)
+{
+	char path[128], y[2048];
+	snprintf(path, sizeof(path), "%s/agg.key", dir);
+	write_text(path, "0123456789abcdef0123456789abcdef\n");
+	snprintf(path, sizeof(path), "%s/gw.yaml", dir);
+	snprintf(y, sizeof(y),
+		 "ussd:\n"
+		 "  listen: \"127.0.0.1:0\"\n"
+		 "  database: {backend: sqlite, path: %s/gw.db}\n"
+		 "  audit_log: %s/audit.jsonl\n"
+		 "  messages: %s/config/messages/en.yaml\n"
+		 "  aggregator: {secret_file: %s/agg.key}\n"
+		 "  services:\n"
+		 "    - {code: \"*384#\", app: wallet}\n"
+		 "%s",
+		 dir, dir, DFSG_SOURCE_DIR, dir, e2e);
+	write_text(path, y);
+	int rc = ussd_config_load(c, path, err, errsz);
+	if (rc)
+		fprintf(stderr, "config: %s\n", err);
+	return rc;
+}
+
+static void test_GW_E2E_config(void **state)
+{
+	(void)state;
+	char dir[64] = "/tmp/dfsg-e2e-XXXXXX", err[512];
+	assert_non_null(mkdtemp(dir));
+	struct ussd_config *c = calloc(1, sizeof(*c));
+	assert_int_equal(load_e2e_yaml(dir,
+				       "  e2e:\n"
+				       "    keystore: /var/lib/dfsguard/ota-keys.db\n"
+				       "    counters: /var/lib/dfsguard/ota-counters.db\n"
+				       "    kek_file: /etc/dfsguard/ota.kek\n"
+				       "    sims:\n"
+				       "      - {msisdn: \"" ALICE "\", iccid: \"" ICCID_A "\"}\n",
+				       c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c->e2e.n_sims, 1);
+	assert_string_equal(c->e2e.sims[0].msisdn, ALICE);
+	assert_string_equal(c->e2e.sims[0].iccid, ICCID_A);
+	assert_string_equal(c->e2e_kek_file, "/etc/dfsguard/ota.kek");
+	ussd_config_wipe(c);
+	/* the service opens the stores with the KEK from its file and serves GW-E2E */
+	char e2e[512], kek[96];
+	snprintf(kek, sizeof(kek), "%s/ota.kek", dir);
+	write_text(kek, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+	snprintf(e2e, sizeof(e2e),
+		 "  e2e:\n    keystore: %s/k.db\n    counters: %s/c.db\n    kek_file: %s\n"
+		 "    sims: [{msisdn: \"" ALICE "\", iccid: \"" ICCID_A "\"}]\n",
+		 dir, dir, kek);
+	assert_int_equal(load_e2e_yaml(dir, e2e, c, err, sizeof(err)), 0);
+	/* Alice's card keys in the store the service will open */
+	struct ota_keystore *ks;
+	struct ota_keyset keys = {.kvn = 1};
+	uint8_t kekb[32];
+	char kp[96];
+	for (unsigned i = 0; i < 32; i++)
+		kekb[i] = (uint8_t)i;
+	snprintf(kp, sizeof(kp), "%s/k.db", dir);
+	keys.kic.alg = keys.kid.alg = OTA_ALG_AES;
+	keys.kic.len = (uint8_t)ota_hex_decode(SENTINEL_KIC, keys.kic.k, sizeof(keys.kic.k));
+	keys.kid.len = (uint8_t)ota_hex_decode(SENTINEL_KID, keys.kid.k, sizeof(keys.kid.k));
+	assert_int_equal(ota_keystore_open(&ks, kp, kekb, NULL, 0), 0);
+	assert_int_equal(ota_keystore_import(ks, ICCID_A, &keys), 0);
+	ota_keystore_close(ks);
+	struct ussd_service *svc = calloc(1, sizeof(*svc));
+	assert_int_equal(ussd_service_start(svc, c, NULL, NULL, err, sizeof(err)), 0);
+	assert_true(svc->e2e_ready);
+	/* over HTTP: the applet's packet gets a secured PoR the card verifies (no wallet account
+	 * in this fresh database: the answer is REFUSED, inside a valid PoR) */
+	struct ota_card *card = ota_card_new(ICCID_A);
+	assert_int_equal(ota_card_set_keyset(card, &keys), 0);
+	struct ota_wallet_txn t = {.version = 1, .op = OTA_WALLET_OP_TRANSFER, .pin = SENTINEL_PIN,
+				   .amount = 1000, .currency = "KES", .recipient = BOB,
+				   .ref = {7}, .ref_len = 1};
+	uint8_t pkt[300], por[OTA_USSD_MAX + 1], st;
+	struct dfs_wbuf w = dfs_wbuf_init(pkt + 1, sizeof(pkt) - 1);
+	struct ota_card_pending pend;
+	const uint8_t spi[2] = {0x16, 0x39};
+	assert_int_equal(ota_card_wallet_request(card, OTA_BEARER_USSD, 1, spi, OTA_TAR_WALLET, &t, &w,
+						 &pend), 0);
+	pkt[0] = OTA_IEI_CMD_PKT;
+	char body[800], hx[2 * sizeof(pkt) + 1];
+	sodium_bin2hex(hx, sizeof(hx), pkt, w.len + 1);
+	snprintf(body, sizeof(body),
+		 "sessionId=S1&phoneNumber=%%2B" ALICE "&networkCode=63902&dcs=150&data=%s", hx);
+	struct http_body hb;
+	int64_t now_s = time(NULL);
+	unsigned port = http_face_port(svc->http);
+	assert_int_equal(post_e2e(port, body, true, now_s, &hb), 200);
+	size_t pl = 0;
+	assert_int_equal(sodium_hex2bin(por, sizeof(por), hb.b, hb.len, NULL, &pl, NULL), 0);
+	assert_true(pl > 1 && por[0] == OTA_IEI_RSP_PKT);
+	struct ota_wallet_answer ans;
+	assert_int_equal(ota_card_wallet_por(card, OTA_BEARER_USSD, &pend, por + 1, pl - 1, &st, &ans), 0);
+	assert_int_equal(st, OTA_ST_OK);
+	assert_int_equal(ans.result, OTA_WR_REFUSED);
+	/* the same body again is an HTTP replay (GW-APPAUTH); re-signed later it is a PoR 02 */
+	assert_int_equal(post_e2e(port, body, true, now_s, &hb), 403);
+	assert_int_equal(post_e2e(port, body, true, now_s + 1, &hb), 200);
+	sodium_hex2bin(por, sizeof(por), hb.b, hb.len, NULL, &pl, NULL);
+	assert_int_equal(ota_card_wallet_por(card, OTA_BEARER_USSD, &pend, por + 1, pl - 1, &st, &ans), 0);
+	assert_int_equal(st, OTA_ST_CNTR_LOW);
+	assert_int_equal(post_e2e(port, body, false, now_s + 2, &hb), 403);
+	assert_int_equal(post_e2e(port, "sessionId=S2&phoneNumber=" ALICE "&networkCode=63902&dcs=15&data=70",
+				  true, now_s + 3, &hb), 400);
+	assert_int_equal(post_e2e(port, "sessionId=S3&phoneNumber=" CAROL "&networkCode=63902&dcs=150&data=7000",
+				  true, now_s + 4, &hb), 404);
+	ota_card_free(card);
+	sodium_memzero(&keys, sizeof(keys));
+	sodium_memzero(&t, sizeof(t));
+	uint8_t str[2] = {OTA_IEI_CMD_PKT, 0}, out[OTA_USSD_MAX];
+	size_t outlen;
+	struct gw_e2e_result res;
+	struct gw_e2e_request q = {.face = GW_FACE_HTTP, .dialogue = "d", .msisdn = CAROL,
+				   .ussd = str, .len = sizeof(str)};
+	assert_int_equal(gw_e2e_handle(&svc->e2e, &q, out, sizeof(out), &outlen, &res), -ENOENT);
+	ussd_service_stop(svc);
+	free(svc);
+	snprintf(kp, sizeof(kp), "%s/audit.jsonl", dir);
+	assert_file_secret_free(kp);
+	/* a KEK file that is not 32 bytes of hex stops the start with a reason */
+	write_text(kek, "0011\n");
+	svc = calloc(1, sizeof(*svc));
+	assert_true(ussd_service_start(svc, c, NULL, NULL, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "KEK"));
+	free(svc);
+	ussd_config_wipe(c);
+	/* a bad ICCID and a missing store are errors naming the field */
+	assert_int_equal(load_e2e_yaml(dir,
+				       "  e2e:\n"
+				       "    keystore: k.db\n"
+				       "    counters: c.db\n"
+				       "    kek_file: kek\n"
+				       "    sims: [{msisdn: \"" ALICE "\", iccid: \"89254x\"}]\n",
+				       c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "ussd.e2e.sims.iccid"));
+	assert_int_equal(load_e2e_yaml(dir, "  e2e: {keystore: k.db, sims: []}\n", c, err,
+				       sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "ussd.e2e"));
+	free(c);
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_GW_E2E),
+		cmocka_unit_test(test_GW_E2E_config),
 	};
 	(void)fx_dialogue; /* the menu path is exercised in test_gw_controls.c */
 	if (sodium_init() < 0)

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "appauth.h"
+#include "map_listener.h"
 #include "ussd_service.h"
 #include "wallet.h"
 
@@ -304,7 +305,8 @@ static struct ctx *start(const char *tls_yaml)
 	if (ussd_service_start(&c->svc, &c->cfg, clock_cb, c, err, sizeof(err)))
 		fail_msg("start: %s", err);
 	c->port = http_face_port(c->svc.http);
-	snprintf(c->base, sizeof(c->base), "%s://127.0.0.1:%u", tls_yaml ? "https" : "http",
+	snprintf(c->base, sizeof(c->base), "%s://127.0.0.1:%u",
+		 tls_yaml && strstr(tls_yaml, "tls:") ? "https" : "http",
 		 c->port);
 	return c;
 }
@@ -686,6 +688,30 @@ static void test_tls(void **state)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* ussd.map: the MAP face listens next to the HTTP face on the same gateway, and stops with
+ * the service. */
+static void test_map_section(void **state)
+{
+	(void)state;
+	struct ctx *c = start("  map: {listen: \"tcp:127.0.0.1:0\", routing_context: 7, "
+			      "network: \"63902\", idle_timeout: 30}\n");
+	assert_true(c->cfg.map_enabled);
+	assert_int_equal(c->cfg.map_rctx, 7);
+	assert_int_equal(c->cfg.map_idle_s, 30);
+	assert_non_null(c->svc.map);
+	uint16_t port = map_listener_port(c->svc.map);
+	assert_true(port > 0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	struct body b;
+	const char *noreg[] = {"1", NULL};
+	dialogue(c, "+254711111111", noreg, "visit an agent", &b);
+	stop(c);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -693,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_every_menu),    cmocka_unit_test(test_GW_APPAUTH),
 		cmocka_unit_test(test_bad_requests),  cmocka_unit_test(test_GW_SIMSWAP_API),
 		cmocka_unit_test(test_external_app),  cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_map_section),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -54,10 +54,10 @@ static void collect(void *ud, const uint8_t *p, size_t len)
 	record(h, p, len);
 }
 
-/* TCAP bytes -> SCCP UDT HLR -> gsmSCF -> M3UA DATA, into the face. */
-static void hlr_send(struct hlr *h, const uint8_t *tcap, size_t len)
+/* TCAP bytes -> SCCP UDT HLR -> gsmSCF -> M3UA DATA in mb; returns its length. */
+static size_t hlr_wrap(const uint8_t *tcap, size_t len, uint8_t *mb, size_t mbsz)
 {
-	uint8_t sb[1024], mb[1024];
+	uint8_t sb[1024];
 	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {tcap, len}};
 	sccp_addr_gt(&s.called, SCF_GT, SCCP_SSN_GSMSCF);
 	sccp_addr_gt(&s.calling, HLR_GT, SCCP_SSN_HLR);
@@ -66,11 +66,19 @@ static void hlr_send(struct hlr *h, const uint8_t *tcap, size_t len)
 	uint32_t rctx = 7;
 	struct m3ua_proto_data pd = {.opc = HLR_PC, .dpc = SCF_PC, .si = 3, .ni = 2, .sls = 5,
 				     .user_data = {sb, w.len}};
-	struct dfs_wbuf mw = dfs_wbuf_init(mb, sizeof(mb));
+	struct dfs_wbuf mw = dfs_wbuf_init(mb, mbsz);
 	assert_int_equal(m3ua_encode_data(&mw, &rctx, &pd), 0);
+	return mw.len;
+}
+
+/* TCAP bytes from the HLR into the face. */
+static void hlr_send(struct hlr *h, const uint8_t *tcap, size_t len)
+{
+	uint8_t mb[1024];
+	size_t n = hlr_wrap(tcap, len, mb, sizeof(mb));
 	h->n_out = 0;
-	record(h, mb, mw.len);
-	assert_int_equal(map_face_input(&h->mf, mb, mw.len, h->fx->now_ms, collect, h), 0);
+	record(h, mb, n);
+	assert_int_equal(map_face_input(&h->mf, mb, n, h->fx->now_ms, collect, h), 0);
 }
 
 static void ussd_fields(struct map_fields *f, uint8_t dcs, const char *text, uint8_t *buf,
@@ -376,6 +384,51 @@ static void test_refusals(void **state)
 	hlr_free(h);
 }
 
+/* Every truncation of a valid Begin: a clean -EBADMSG or an answer, never a session left
+ * behind by a message that does not decode whole. */
+static void test_truncations(void **state)
+{
+	(void)state;
+	struct hlr *h = hlr_new();
+	fx_register(h->fx, ALICE, "Alice Wanjiru", IMSI_A, SENTINEL_PIN);
+	begin(h, ALICE, IMSI_A, true, MAP_FACE_DCS_GSM7, "*384#");
+	expect_con(h, true, "");
+	assert_true(h->n_rec >= 1);
+	uint8_t full[1024];
+	size_t len = h->rec_len[0];
+	memcpy(full, h->rec[0], len);
+	for (size_t cut = 0; cut < len; cut++) {
+		uint8_t *p = malloc(cut ? cut : 1);
+		memcpy(p, full, cut);
+		h->n_out = 0;
+		assert_int_equal(map_face_input(&h->mf, p, cut, h->fx->now_ms, collect, h), -EBADMSG);
+		assert_int_equal(h->n_out, 0);
+		free(p);
+	}
+	assert_int_equal(map_face_count(&h->mf), 1);
+
+	/* the TCAP inside a whole M3UA/SCCP message cut at every octet: an error or an abort,
+	 * never a second dialogue */
+	uint8_t t[512], str[USSD_MAX_OCTETS], mb[1024];
+	struct map_fields f;
+	ussd_fields(&f, MAP_FACE_DCS_GSM7, "*384#", str, ALICE);
+	struct map_tx tx = {.msg_type = TCAP_BEGIN, .otid = 0x30000001, .ac = 19, .ac_version = 2,
+			    .open_info = true, .dest_ref = IMSI_B, .orig_ref = BOB,
+			    .dest_ref_ton_npi = 0x16, .orig_ref_ton_npi = 0x91};
+	struct dfs_wbuf w = dfs_wbuf_init(t, sizeof(t));
+	assert_int_equal(map_build_invoke(&w, &tx, 1, MAP_OP_PROCESS_USS_REQUEST, &f), 0);
+	for (size_t cut = 1; cut < w.len; cut++) {
+		size_t n = hlr_wrap(t, cut, mb, sizeof(mb));
+		h->n_out = 0;
+		int rc = map_face_input(&h->mf, mb, n, h->fx->now_ms, collect, h);
+		assert_true(rc == 0 || rc == -EBADMSG);
+		if (rc == -EBADMSG)
+			assert_int_equal(h->n_out, 0);
+		assert_int_equal(map_face_count(&h->mf), 1);
+	}
+	hlr_free(h);
+}
+
 int main(void)
 {
 	(void)fx_dialogue; /* fixture helpers for the HTTP face and PostgreSQL, unused here */
@@ -386,6 +439,7 @@ int main(void)
 	    cmocka_unit_test(test_abort_voids),
 	    cmocka_unit_test(test_idle_timeout),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_truncations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,10 @@ expect_error "$tmp/c5.yaml" "ussd.services.url: want https:// (plain http only t
 { base; printf '  services:\n    - {code: "*384#", app: wallet\n'; } >"$tmp/c6.yaml"
 expect_error "$tmp/c6.yaml" "c6.yaml:11: yaml:"
 expect_error "$src/config/ussd.example.yaml" "ussd.example.yaml:"
+{ base; printf '  map: {listen: "udp:127.0.0.1:2905"}\n  services: [{code: "*384#", app: wallet}]\n'; } >"$tmp/c7.yaml"
+expect_error "$tmp/c7.yaml" "c7.yaml:9: ussd.map.listen:"
+{ base; printf '  map: {listen: "tcp:127.0.0.1:0", network: "6x"}\n  services: [{code: "*384#", app: wallet}]\n'; } >"$tmp/c8.yaml"
+expect_error "$tmp/c8.yaml" "c8.yaml:9: ussd.map.network: want MCC+MNC digits"
 
 # a working configuration
 { base; printf '  services: [{code: "*384#", app: wallet}]\n'; } >"$tmp/ok.yaml"

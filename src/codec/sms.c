@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gsm0338.h"
+#include "ota_packet.h"
 #include "tbcd.h"
 
 const struct value_string sms_mti_mt_names[] = {
@@ -125,22 +126,16 @@ static int udh_decode(struct sms_tpdu *t, size_t base, struct dfs_err *e)
 }
 
 /* ETSI TS 102 225 5.1.1: CPL CHL SPI KIc KID TAR CNTR PCNTR, right after the UDH (the CPI is
- * the UDH IEI 0x70). Only the first segment of a concatenated packet carries it. */
+ * the UDH IEI 0x70). Only the first segment of a concatenated packet carries it. The OTA
+ * layer's own header parser reads it, so the firewall and the OTA service agree on it; a header
+ * it refuses (CHL inconsistent with CPL) leaves has_ota_hdr false. */
 static void ota_hdr_decode(struct sms_tpdu *t)
 {
 	if (!t->has_cmd_pkt || udl_counts_septets(t->dcs) || t->text.len < SMS_OTA_HDR_LEN ||
 	    (t->has_concat && t->concat_seq != 1))
 		return;
-	const uint8_t *p = t->text.p;
-	t->ota.cpl = (uint16_t)(p[0] << 8 | p[1]);
-	t->ota.chl = p[2];
-	memcpy(t->ota.spi, p + 3, 2);
-	t->ota.kic = p[5];
-	t->ota.kid = p[6];
-	t->ota.tar = (uint32_t)p[7] << 16 | (uint32_t)p[8] << 8 | p[9];
-	memcpy(t->ota.cntr, p + 10, 5);
-	t->ota.pcntr = p[15];
-	t->has_ota_hdr = true;
+	struct dfs_err ignored;
+	t->has_ota_hdr = ota_cmd_hdr_decode(t->text.p, t->text.len, 0, &t->ota, &ignored) == 0;
 }
 
 static int ud_decode(struct dfs_buf *b, struct sms_tpdu *t, struct dfs_err *e)

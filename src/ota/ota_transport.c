@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dfs_buf.h"
+#include "sms.h"
 
 static const uint8_t SMS_RSP_PREFIX[3] = {0x02, OTA_IEI_RSP_PKT, 0x00};
 static const uint8_t USSD_CMD_PREFIX[1] = {OTA_IEI_CMD_PKT};
@@ -269,4 +270,50 @@ const uint8_t *ota_reasm_packet(const struct ota_reasm *r, size_t *len, bool *re
 	if (response)
 		*response = r->response;
 	return r->out + skip;
+}
+
+/* TS 31.115 4: SMS-PP TPDUs. The TP-UD segments carry UDHL + IEs + packet bytes. */
+static int tpdu_of_seg(const struct ota_seg *sg, bool response, const char *addr, uint8_t mr,
+		       const uint8_t *scts, struct ota_tpdu *out)
+{
+	struct dfs_wbuf w = dfs_wbuf_init(out->b, sizeof(out->b));
+	size_t udh = (size_t)sg->b[0] + 1;
+	int rc;
+	if (!response) {
+		rc = sms_build_deliver_binary(&w, addr, OTA_SMS_PID, OTA_SMS_DCS, sg->b + 1, udh - 1,
+					      sg->b + udh, sg->len - udh, scts);
+	} else {
+		/* the card's PoR to the OTA server: SMS-SUBMIT, no validity period */
+		struct sms_tpdu t = {.is_deliver = false, .udhi = true, .vpf = SMS_VPF_NONE, .mr = mr,
+				     .pid = OTA_SMS_PID, .dcs = OTA_SMS_DCS,
+				     .udl = (uint8_t)sg->len, .ud = {sg->b, sg->len}};
+		const char *d = addr[0] == '+' ? addr + 1 : addr;
+		size_t n = strlen(d);
+		if (n < 1 || n > SMS_ADDR_MAX_SEMI_OCTETS || strspn(d, "0123456789") != n)
+			return -EINVAL;
+		t.addr_ton_npi = addr[0] == '+' ? 0x91 : 0x81;
+		memcpy(t.addr, d, n + 1);
+		rc = sms_tpdu_encode(&w, &t);
+	}
+	if (rc == 0)
+		out->len = w.len;
+	return rc == -ENOSPC ? -EMSGSIZE : rc;
+}
+
+int ota_sms_tpdus(const uint8_t *pkt, size_t len, bool response, const char *addr, uint8_t ref,
+		  const uint8_t *scts, struct ota_tpdu *out, size_t max)
+{
+	if (!max)
+		return -EMSGSIZE;
+	struct ota_seg *segs = calloc(max, sizeof(*segs));
+	if (!segs)
+		return -ENOMEM;
+	int n = ota_sms_segment(pkt, len, response, ref, segs, max);
+	for (int i = 0; n > 0 && i < n; i++) {
+		int rc = tpdu_of_seg(&segs[i], response, addr, (uint8_t)(ref + i), scts, &out[i]);
+		if (rc)
+			n = rc;
+	}
+	free(segs);
+	return n;
 }

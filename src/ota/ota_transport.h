@@ -12,8 +12,8 @@
  * 00 03 REF TOTAL SEQ (SEQ from 1), then up to 155 octets of CPI+packet. An unsegmented string
  * never starts with 0x00, so the two forms cannot be confused.
  *
- * These functions produce and consume TP-UD (UDH + payload) and USSD strings; wrapping TP-UD into
- * an SMS-DELIVER/SUBMIT TPDU is the SMS codec's job (src/codec/sms.h). */
+ * These functions produce and consume TP-UD (UDH + payload) and USSD strings; ota_sms_tpdus()
+ * wraps the TP-UD segments into SMS-DELIVER/SUBMIT TPDUs with the SMS codec (src/codec/sms.h). */
 #ifndef DFS_OTA_TRANSPORT_H
 #define DFS_OTA_TRANSPORT_H
 #include <stdbool.h>
@@ -50,6 +50,22 @@ int ota_sms_segment(const uint8_t *pkt, size_t len, bool response, uint8_t ref, 
 /* Cut a packet into USSD strings (CPI first). Returns the number of strings or -EMSGSIZE. */
 int ota_ussd_segment(const uint8_t *pkt, size_t len, bool response, uint8_t ref, struct ota_seg *segs,
 		     size_t max);
+
+/* TS 31.115 4 / TS 23.040: one SMS TPDU of an OTA packet: at most 1 + 1 + 12 (address) + 2 + 7
+ * + 1 + 140 octets. PID 0x7F (SIM data download), DCS 0xF6 (class 2, 8-bit data). */
+#define OTA_SMS_PID 0x7f
+#define OTA_SMS_DCS 0xf6
+#define OTA_TPDU_MAX 176
+struct ota_tpdu {
+	uint8_t b[OTA_TPDU_MAX];
+	size_t len;
+};
+/* A packet (from CPL/RPL) as SMS TPDUs: a command packet as SMS-DELIVER from addr (the OTA
+ * server's address; scts: 7 octets or NULL), a response packet (PoR) as SMS-SUBMIT (TP-MR ref)
+ * to addr. addr: digits, "+" for international. Segments and concatenation as ota_sms_segment().
+ * Returns the number of TPDUs, -EMSGSIZE, or -EINVAL (bad address). */
+int ota_sms_tpdus(const uint8_t *pkt, size_t len, bool response, const char *addr, uint8_t ref,
+		  const uint8_t *scts, struct ota_tpdu *out, size_t max);
 
 /* The UDH as far as OTA cares. */
 struct ota_udh {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dialogue.h"
+#include "ota_packet.h"
 #include "geo.h"
 
 struct policy_ctx {
@@ -541,11 +542,8 @@ static bool dcs_sim_8bit(uint8_t dcs)
 /* PROTOCOLS.md: S@T browser and WIB TARs, and SPI 0000 (no security at all). */
 static const char *dangerous_ota(const struct ota_cmd_hdr *h)
 {
-	uint32_t tar = h->tar;
-	if (tar == 0x505348 || tar == 0x534054)
-		return "S@T browser TAR";
-	if ((tar >= 0x000001 && tar <= 0x000009) || (tar >> 8) == 0xbfff)
-		return "WIB TAR";
+	if (ota_tar_is_browser(h->tar))
+		return h->tar == 0x505348 || h->tar == 0x534054 ? "S@T browser TAR" : "WIB TAR";
 	if (h->spi[0] == 0 && h->spi[1] == 0)
 		return "SPI 0000 (no integrity, no ciphering, no counter)";
 	return NULL;

@@ -27,6 +27,12 @@ void gw_e2e_init(struct gw_e2e *e, struct gw *g, const struct gw_e2e_config *cfg
 					     .min_chk = OTA_CHK_CC, .need_cipher = true,
 					     .min_cntr = OTA_CNTR_HIGHER};
 	ota_service_init(&e->svc, keys, counters, e->tars, 1, 0);
+	pthread_mutex_init(&e->lock, NULL);
+}
+
+void gw_e2e_destroy(struct gw_e2e *e)
+{
+	pthread_mutex_destroy(&e->lock);
 }
 
 static const char *iccid_of(const struct gw_e2e_config *c, const char *msisdn)
@@ -104,13 +110,62 @@ static int execute(struct gw_e2e *e, struct gw_session *s, const struct ota_wall
 	return 0;
 }
 
-int gw_e2e_handle(struct gw_e2e *e, const struct gw_e2e_request *q, uint8_t *out, size_t outsz,
-		  size_t *outlen, struct gw_e2e_result *res)
+/* Unwrap, execute, answer: under e->lock. */
+static int handle_locked(struct gw_e2e *e, struct gw_session *s, const char *iccid,
+			 const struct gw_e2e_request *q, uint8_t *plain, struct ota_wallet_txn *t,
+			 uint8_t *out, size_t outsz, size_t *outlen, struct gw_e2e_result *res)
 {
 	struct gw *g = e->g;
 	size_t cpl, rpl;
 	const uint8_t *cp = ota_bearer_cmd_prefix(OTA_BEARER_USSD, &cpl);
 	const uint8_t *rp = ota_bearer_rsp_prefix(OTA_BEARER_USSD, &rpl);
+	struct ota_rx_result rx;
+	int rc = ota_service_unwrap(&e->svc, iccid, cp, cpl, q->ussd + cpl, q->len - cpl, plain,
+				    E2E_PLAIN_MAX, &rx);
+	if (rc)
+		return rc;
+	res->por_status = rx.status;
+	uint8_t ans[128];
+	struct dfs_wbuf aw = dfs_wbuf_init(ans, sizeof(ans));
+	if (rx.status == OTA_ST_OK) {
+		txn_id(iccid, &rx, s->id);
+		struct ota_wallet_answer a = {.result = OTA_WR_MALFORMED};
+		if (ota_wallet_txn_decode(rx.data, rx.data_len, 0, t, NULL) == 0) {
+			memcpy(a.ref, t->ref, t->ref_len);
+			a.ref_len = t->ref_len;
+			rc = execute(e, s, t, &a, &res->transfer_id);
+			if (rc)
+				return rc;
+		} else {
+			gw_audit(g, s, "e2e", "wallet", "refused", "malformed transaction", NULL, -1,
+				 -1, 0);
+		}
+		res->wallet = a.result;
+		rc = ota_wallet_answer_encode(&aw, &a);
+		if (rc)
+			return rc;
+	} else {
+		const char *why = get_value_string(ota_status_names, rx.status);
+		gw_audit(g, s, "e2e", "secured-packet", "refused", why, NULL, -1, -1, 0);
+		if (rx.status == OTA_ST_RC_CC_DS_FAILED || rx.status == OTA_ST_CNTR_LOW ||
+		    rx.status == OTA_ST_CIPHER_ERROR)
+			gw_alert(g, "GW-E2E", "high", s, NULL, why);
+	}
+	struct dfs_wbuf w = dfs_wbuf_init(out, outsz);
+	rc = ota_service_wrap_por(&e->svc, iccid, &rx, -1, ans, aw.len, rp, rpl, &w);
+	if (rc == 0 && w.len > OTA_USSD_MAX)
+		rc = -EMSGSIZE;
+	if (rc == 0)
+		*outlen = w.len;
+	return rc;
+}
+
+int gw_e2e_handle(struct gw_e2e *e, const struct gw_e2e_request *q, uint8_t *out, size_t outsz,
+		  size_t *outlen, struct gw_e2e_result *res)
+{
+	struct gw *g = e->g;
+	size_t cpl;
+	const uint8_t *cp = ota_bearer_cmd_prefix(OTA_BEARER_USSD, &cpl);
 	*outlen = 0;
 	memset(res, 0, sizeof(*res));
 	if (!q->msisdn || !q->ussd || q->len <= cpl || q->len > OTA_USSD_MAX ||
@@ -134,45 +189,9 @@ int gw_e2e_handle(struct gw_e2e *e, const struct gw_e2e_request *q, uint8_t *out
 	copy_id(s->source, sizeof(s->source), q->source ? q->source : q->msisdn);
 	copy_id(s->service, sizeof(s->service), "e2e");
 	s->created_ms = s->last_ms = g->clock(g->clock_ud);
-
-	struct ota_rx_result rx;
-	rc = ota_service_unwrap(&e->svc, iccid, cp, cpl, q->ussd + cpl, q->len - cpl, plain,
-				E2E_PLAIN_MAX, &rx);
-	if (rc)
-		goto out;
-	res->por_status = rx.status;
-	uint8_t ans[128];
-	struct dfs_wbuf aw = dfs_wbuf_init(ans, sizeof(ans));
-	if (rx.status == OTA_ST_OK) {
-		txn_id(iccid, &rx, s->id);
-		struct ota_wallet_answer a = {.result = OTA_WR_MALFORMED};
-		if (ota_wallet_txn_decode(rx.data, rx.data_len, 0, t, NULL) == 0) {
-			memcpy(a.ref, t->ref, t->ref_len);
-			a.ref_len = t->ref_len;
-			rc = execute(e, s, t, &a, &res->transfer_id);
-			if (rc)
-				goto out;
-		} else {
-			gw_audit(g, s, "e2e", "wallet", "refused", "malformed transaction", NULL, -1,
-				 -1, 0);
-		}
-		res->wallet = a.result;
-		rc = ota_wallet_answer_encode(&aw, &a);
-		if (rc)
-			goto out;
-	} else {
-		const char *why = get_value_string(ota_status_names, rx.status);
-		gw_audit(g, s, "e2e", "secured-packet", "refused", why, NULL, -1, -1, 0);
-		if (rx.status == OTA_ST_RC_CC_DS_FAILED || rx.status == OTA_ST_CNTR_LOW ||
-		    rx.status == OTA_ST_CIPHER_ERROR)
-			gw_alert(g, "GW-E2E", "high", s, NULL, why);
-	}
-	struct dfs_wbuf w = dfs_wbuf_init(out, outsz);
-	rc = ota_service_wrap_por(&e->svc, iccid, &rx, -1, ans, aw.len, rp, rpl, &w);
-	if (rc == 0 && w.len > OTA_USSD_MAX)
-		rc = -EMSGSIZE;
-	if (rc == 0)
-		*outlen = w.len;
+	pthread_mutex_lock(&e->lock);
+	rc = handle_locked(e, s, iccid, q, plain, t, out, outsz, outlen, res);
+	pthread_mutex_unlock(&e->lock);
 out:
 	if (t)
 		ota_secret_free(t);

@@ -16,6 +16,7 @@
  * The PIN exists only in secure memory between deciphering and Argon2id; it is wiped after. */
 #ifndef DFS_GW_E2E_H
 #define DFS_GW_E2E_H
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,11 +41,14 @@ struct gw_e2e {
 	const struct gw_e2e_config *cfg;
 	struct ota_service svc; /* TAR OTA_TAR_WALLET: CC + ciphering + counter */
 	struct ota_tar_policy tars[1];
+	/* the key store and counter DB are single-threaded: one transaction at a time */
+	pthread_mutex_t lock;
 };
 
 /* The key store and counter database stay the caller's. */
 void gw_e2e_init(struct gw_e2e *e, struct gw *g, const struct gw_e2e_config *cfg,
 		 struct ota_keystore *keys, struct ota_counter_db *counters);
+void gw_e2e_destroy(struct gw_e2e *e);
 
 struct gw_e2e_request {
 	enum gw_face face;
@@ -64,7 +68,8 @@ struct gw_e2e_result {
 };
 
 /* Handle one secured USSD string. On 0 the answer string (CPI 0x71 + PoR, DCS 0x96) is in
- * out[0..*outlen) (*outlen 0 when the SPI asks for no PoR). Returns -EBADMSG when the string is
+ * out[0..*outlen) (*outlen 0 when the SPI asks for no PoR). Serialised: safe from several
+ * threads. Returns -EBADMSG when the string is
  * not a single-string secured command packet (no PoR can be addressed), -ENOENT when no ICCID is
  * configured for the MSISDN, -EMSGSIZE when the answer does not fit, or another negative errno. */
 int gw_e2e_handle(struct gw_e2e *e, const struct gw_e2e_request *q, uint8_t *out, size_t outsz,

@@ -11,6 +11,7 @@
 
 #include "camara.h"
 #include "http_face.h"
+#include "ota_transport.h"
 #include "json_writer.h"
 #include "simswap.h"
 #include "tls_front.h"
@@ -120,21 +121,73 @@ static enum MHD_Result camara_error(struct MHD_Connection *c, unsigned status, c
 
 /* --- POST /ussd --- */
 
-static enum MHD_Result on_ussd(struct http_face *h, struct MHD_Connection *c, struct req *rq)
+/* GW-APPAUTH: nothing is looked at, and no session created, before this passes. false with
+ * *ret set when the request is refused. */
+static bool authenticated(struct http_face *h, struct MHD_Connection *c, struct req *rq,
+			  enum MHD_Result *ret)
 {
 	const char *ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND, APPAUTH_TS_HEADER);
 	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, APPAUTH_SIG_HEADER);
-	/* GW-APPAUTH: nothing is looked at, and no session created, before this passes */
 	enum appauth_result ar =
 		appauth_verify(h->cfg.agg_key, h->cfg.agg_key_len, ts, sig, rq->body, rq->len,
 			       gw_now_s(h->g), h->cfg.replay_window_s, &h->replay);
-	if (ar != APPAUTH_OK) {
-		gw_alert(h->g, "GW-APPAUTH", ar == APPAUTH_REPLAY ? "high" : "medium", NULL, "",
-			 get_value_string(appauth_result_names, ar));
-		char msg[96];
-		snprintf(msg, sizeof(msg), "forbidden: %s\n", get_value_string(appauth_result_names, ar));
-		return text_reply(c, MHD_HTTP_FORBIDDEN, msg);
-	}
+	if (ar == APPAUTH_OK)
+		return true;
+	gw_alert(h->g, "GW-APPAUTH", ar == APPAUTH_REPLAY ? "high" : "medium", NULL, "",
+		 get_value_string(appauth_result_names, ar));
+	char msg[96];
+	snprintf(msg, sizeof(msg), "forbidden: %s\n", get_value_string(appauth_result_names, ar));
+	*ret = text_reply(c, MHD_HTTP_FORBIDDEN, msg);
+	return false;
+}
+
+/* --- POST /ussd/e2e (GW-E2E) --- */
+
+static enum MHD_Result on_e2e(struct http_face *h, struct MHD_Connection *c, struct req *rq)
+{
+	enum MHD_Result ret;
+	if (!authenticated(h, c, rq, &ret))
+		return ret;
+	char sid[GW_DIALOGUE_MAX], phone[24], net[16], imsi[20], dcs[8], hex[2 * OTA_USSD_MAX + 1];
+	const char *need[] = {"sessionId", "phoneNumber", "networkCode", "dcs", "data"};
+	char *outs[] = {sid, phone, net, dcs, hex};
+	size_t szs[] = {sizeof(sid), sizeof(phone), sizeof(net), sizeof(dcs), sizeof(hex)};
+	for (size_t i = 0; i < 5; i++)
+		if (http_form_field(rq->body, rq->len, need[i], outs[i], szs[i]))
+			return text_reply(c, MHD_HTTP_BAD_REQUEST, "bad request: want sessionId, "
+				"phoneNumber, networkCode, dcs and data\n");
+	if (http_form_field(rq->body, rq->len, "imsi", imsi, sizeof(imsi)))
+		imsi[0] = 0;
+	uint8_t in[OTA_USSD_MAX], out[OTA_USSD_MAX];
+	size_t n = 0, outlen;
+	if (strcmp(dcs, "150") ||
+	    sodium_hex2bin(in, sizeof(in), hex, strlen(hex), NULL, &n, NULL) || !n)
+		return text_reply(c, MHD_HTTP_BAD_REQUEST,
+				  "bad request: want dcs 150 and data as hex\n");
+	struct gw_e2e_request q = {.face = GW_FACE_HTTP, .dialogue = sid,
+				   .msisdn = phone[0] == '+' ? phone + 1 : phone, .imsi = imsi,
+				   .network = net, .ussd = in, .len = n};
+	struct gw_e2e_result res;
+	int rc = gw_e2e_handle(h->cfg.e2e, &q, out, sizeof(out), &outlen, &res);
+	sodium_memzero(rq->body, rq->len);
+	if (rc == -EBADMSG)
+		return text_reply(c, MHD_HTTP_BAD_REQUEST, "bad request: not a secured command packet\n");
+	if (rc == -ENOENT)
+		return text_reply(c, MHD_HTTP_NOT_FOUND, "not found: no applet SIM for this number\n");
+	if (rc)
+		return text_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
+	if (!outlen)
+		return reply(c, MHD_HTTP_NO_CONTENT, "text/plain", "", 0, NULL);
+	char ans[2 * OTA_USSD_MAX + 2];
+	sodium_bin2hex(ans, sizeof(ans), out, outlen);
+	return reply(c, MHD_HTTP_OK, "text/plain", ans, 2 * outlen, NULL);
+}
+
+static enum MHD_Result on_ussd(struct http_face *h, struct MHD_Connection *c, struct req *rq)
+{
+	enum MHD_Result ret;
+	if (!authenticated(h, c, rq, &ret))
+		return ret;
 	char sid[GW_DIALOGUE_MAX], code[32], phone[24], net[16], text[4100], imsi[20];
 	struct {
 		const char *name;
@@ -166,7 +219,6 @@ static enum MHD_Result on_ussd(struct http_face *h, struct MHD_Connection *c, st
 	int rc = gw_handle(h->g, &q, r);
 	sodium_memzero(text, sizeof(text)); /* it may hold a PIN */
 	sodium_memzero(rq->body, rq->len);
-	enum MHD_Result ret;
 	if (rc) {
 		ret = text_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
 	} else if (r->status == GW_BAD_REQUEST) {
@@ -317,6 +369,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
 	if (!strcmp(url, "/healthz"))
 		return text_reply(c, MHD_HTTP_OK, "ok\n");
+	if (!strcmp(url, "/ussd/e2e") && h->cfg.e2e)
+		return post ? on_e2e(h, c, rq)
+			    : text_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");
 	if (!strcmp(url, "/ussd"))
 		return post ? on_ussd(h, c, rq)
 			    : text_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");

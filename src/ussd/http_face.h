@@ -1,6 +1,10 @@
 /* The gateway's HTTP face (libmicrohttpd, TLS 1.2+ terminated with OpenSSL):
  *   POST /ussd                          aggregator requests, Africa's Talking convention,
  *                                       HMAC-signed (GW-APPAUTH); answer "CON ..."/"END ..."
+ *   POST /ussd/e2e                      GW-E2E (when configured): a DCS 0x96 string from a SIM
+ *                                       applet, fields sessionId, phoneNumber, networkCode, imsi,
+ *                                       dcs=150, data (hex); HMAC-signed like /ussd; the answer
+ *                                       string (CPI 71 + secured PoR) as hex text, 204 when none
  *   POST /simswap/feed                  operator SIM swap feed, CSV body, bearer token
  *   POST /sim-swap/v1/check             CAMARA SIM Swap API (GW-SIMSWAP-API), bearer token
  *   POST /sim-swap/v1/retrieve-date
@@ -14,6 +18,7 @@
 
 #include "appauth.h"
 #include "gw.h"
+#include "gw_e2e.h"
 
 struct http_face_config {
 	const char *host;  /* listen address */
@@ -25,6 +30,7 @@ struct http_face_config {
 	int64_t replay_window_s;
 	const char *feed_token;   /* "" = feed endpoint off */
 	const char *camara_token; /* "" = CAMARA API off */
+	struct gw_e2e *e2e;       /* NULL = /ussd/e2e off */
 };
 
 struct http_face;

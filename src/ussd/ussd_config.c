@@ -10,6 +10,10 @@
 #include <yaml.h>
 
 #include "ussd_config.h"
+#include "transport.h"
+
+#include "ota_keystore.h"
+#include "simswap.h"
 
 struct ycx {
 	const char *file;
@@ -369,6 +373,74 @@ static int parse_limits(struct ycx *cx, const yaml_node_t *l, struct ussd_config
 	return 0;
 }
 
+/* ussd.map: listen (transport endpoint), routing_context, network, idle_timeout (s) */
+static int parse_map(struct ycx *cx, const yaml_node_t *u, struct ussd_config *c)
+{
+	yaml_node_t *n = yget(cx, u, "map");
+	c->map_idle_s = 60;
+	if (!n)
+		return 0;
+	static const char *const mk[] = {"listen", "routing_context", "network", "idle_timeout",
+					 NULL};
+	int rc;
+	c->map_rctx = -1;
+	if ((rc = ykeys(cx, n, "ussd.map", mk)) ||
+	    (rc = ystr(cx, n, "listen", "ussd.map", c->map_listen, sizeof(c->map_listen))) ||
+	    (rc = yint(cx, n, "routing_context", "ussd.map", 0, UINT32_MAX, &c->map_rctx)) ||
+	    (rc = ystr(cx, n, "network", "ussd.map", c->map_network, sizeof(c->map_network))) ||
+	    (rc = yint(cx, n, "idle_timeout", "ussd.map", 5, 600, &c->map_idle_s)))
+		return rc;
+	struct tp_endpoint ep;
+	char why[160];
+	if (!c->map_listen[0])
+		return yerr(cx, n, "ussd.map.listen", "required, e.g. tcp:127.0.0.1:2905");
+	if (tp_endpoint_parse(&ep, c->map_listen, why, sizeof(why)))
+		return yerr(cx, yget(cx, n, "listen"), "ussd.map.listen", "%s", why);
+	if (strspn(c->map_network, "0123456789") != strlen(c->map_network) ||
+	    (c->map_network[0] && strlen(c->map_network) < 5))
+		return yerr(cx, yget(cx, n, "network"), "ussd.map.network", "want MCC+MNC digits");
+	c->map_has_rctx = c->map_rctx >= 0;
+	c->map_enabled = true;
+	return 0;
+}
+
+/* GW-E2E: e2e: {keystore, counters, kek_file, sims: [{msisdn, iccid}]} */
+static int parse_e2e(struct ycx *cx, const yaml_node_t *n, struct ussd_config *c)
+{
+	static const char *const keys[] = {"keystore", "counters", "kek_file", "sims", NULL};
+	int rc = ykeys(cx, n, "ussd.e2e", keys);
+	if (rc || (rc = ystr(cx, n, "keystore", "ussd.e2e", c->e2e_keystore, sizeof(c->e2e_keystore))) ||
+	    (rc = ystr(cx, n, "counters", "ussd.e2e", c->e2e_counters, sizeof(c->e2e_counters))) ||
+	    (rc = ystr(cx, n, "kek_file", "ussd.e2e", c->e2e_kek_file, sizeof(c->e2e_kek_file))))
+		return rc;
+	if (!c->e2e_keystore[0] || !c->e2e_counters[0] || !c->e2e_kek_file[0])
+		return yerr(cx, n, "ussd.e2e", "want keystore, counters and kek_file");
+	yaml_node_t *sims = yget(cx, n, "sims");
+	if (!sims || sims->type != YAML_SEQUENCE_NODE)
+		return yerr(cx, sims ? sims : n, "ussd.e2e.sims", "want a list of {msisdn, iccid}");
+	for (yaml_node_item_t *it = sims->data.sequence.items.start; it < sims->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *m = yaml_document_get_node(cx->d, *it);
+		static const char *const sk[] = {"msisdn", "iccid", NULL};
+		if (c->e2e.n_sims >= GW_E2E_SIMS_MAX)
+			return yerr(cx, m, "ussd.e2e.sims", "more than %d", GW_E2E_SIMS_MAX);
+		struct gw_e2e_sim *x = &c->e2e.sims[c->e2e.n_sims];
+		if ((rc = ykeys(cx, m, "ussd.e2e.sims", sk)) ||
+		    (rc = ystr(cx, m, "msisdn", "ussd.e2e.sims", x->msisdn, sizeof(x->msisdn))) ||
+		    (rc = ystr(cx, m, "iccid", "ussd.e2e.sims", x->iccid, sizeof(x->iccid))))
+			return rc;
+		if (!simswap_valid_msisdn(x->msisdn))
+			return yerr(cx, m, "ussd.e2e.sims.msisdn", "want international digits");
+		if (!ota_iccid_valid(x->iccid))
+			return yerr(cx, m, "ussd.e2e.sims.iccid", "want 18 to 20 digits");
+		for (unsigned i = 0; i < c->e2e.n_sims; i++)
+			if (!strcmp(c->e2e.sims[i].msisdn, x->msisdn))
+				return yerr(cx, m, "ussd.e2e.sims.msisdn", "%s listed twice", x->msisdn);
+		c->e2e.n_sims++;
+	}
+	return 0;
+}
+
 static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config *c)
 {
 	yaml_node_t *u = yget(cx, top, "ussd");
@@ -377,7 +449,7 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 	static const char *const keys[] = {"listen", "tls", "threads", "database", "audit_log",
 					   "audit_fsync", "alert_log", "messages", "aggregator",
 					   "session", "pin", "sim_swap", "limits", "wallet",
-					   "services", NULL};
+					   "services", "map", "e2e", NULL};
 	int rc = ykeys(cx, u, "ussd", keys);
 	if (rc || (rc = parse_listen(cx, u, c)) ||
 	    (rc = yuint(cx, u, "threads", "ussd", 1, 256, &c->threads)) ||
@@ -388,6 +460,9 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 		return rc;
 	if (!c->audit_log[0])
 		return yerr(cx, u, "ussd.audit_log", "required (GW-AUDIT)");
+
+	if ((rc = parse_map(cx, u, c)))
+		return rc;
 
 	yaml_node_t *n = yget(cx, u, "tls");
 	if (n) {
@@ -500,6 +575,9 @@ static int parse_root(struct ycx *cx, const yaml_node_t *top, struct ussd_config
 		return rc;
 	n = yget(cx, u, "limits");
 	if (n && (rc = parse_limits(cx, n, c)))
+		return rc;
+	n = yget(cx, u, "e2e");
+	if (n && (rc = parse_e2e(cx, n, c)))
 		return rc;
 	return parse_services(cx, yget(cx, u, "services"), c);
 }

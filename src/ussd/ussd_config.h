@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gw.h"
+#include "gw_e2e.h"
 #include "udb.h"
 
 #define USSD_PATH_MAX 512
@@ -41,6 +42,17 @@ struct ussd_config {
 	char kyc_csv[USSD_PATH_MAX];
 	struct ussd_agent agents[USSD_AGENTS_MAX];
 	unsigned n_agents;
+	/* ussd.map: the MAP face as an M3UA SGP (docs/ussd.md) */
+	bool map_enabled;
+	char map_listen[160];      /* "tcp:127.0.0.1:2905" (tp_endpoint_parse) */
+	bool map_has_rctx;
+	int64_t map_rctx;
+	char map_network[11];      /* MCC+MNC; "" = from the IMSI */
+	int64_t map_idle_s;        /* TCAP dialogue idle timeout, default 60 */
+	/* GW-E2E (optional `e2e:` section): the OTA key store and counter DB, the file holding the
+	 * key store's KEK (never the KEK itself), and the MSISDN -> ICCID map of applet SIMs */
+	char e2e_keystore[USSD_PATH_MAX], e2e_counters[USSD_PATH_MAX], e2e_kek_file[USSD_PATH_MAX];
+	struct gw_e2e_config e2e;
 };
 
 /* Load and check a file. 0, or negative errno with "file:line: field: problem" in err. */

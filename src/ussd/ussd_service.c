@@ -7,9 +7,16 @@
 
 #include <curl/curl.h>
 
+#include "evloop.h"
 #include "ext_app.h"
+#include "map_listener.h"
+#include "ota_counter.h"
+#include "ota_keystore.h"
 #include "ussd_service.h"
 #include "wallet.h"
+
+static int map_start(struct ussd_service *s, char *err, size_t errsz);
+static void map_stop(struct ussd_service *s);
 
 static void *sweeper_main(void *arg)
 {
@@ -60,6 +67,34 @@ static int provision(struct ussd_service *s, char *err, size_t errsz)
 	return 0;
 }
 
+/* GW-E2E: the OTA key store (sealed under the KEK read from its file) and the counter DB. */
+static int open_e2e(struct ussd_service *s, char *err, size_t errsz)
+{
+	const struct ussd_config *c = s->cfg;
+	if (!c->e2e_keystore[0])
+		return 0;
+	uint8_t *kek = ota_secret_alloc(32);
+	if (!kek)
+		return -ENOMEM;
+	int rc = ota_key_file_read(c->e2e_kek_file, kek, 32);
+	if (rc >= 0 && rc != 32)
+		rc = -EINVAL;
+	if (rc < 0) {
+		snprintf(err, errsz, "%s: cannot read a 32-byte KEK (%s)", c->e2e_kek_file,
+			 strerror(-rc));
+	} else {
+		rc = ota_keystore_open(&s->e2e_keys, c->e2e_keystore, kek, err, errsz);
+		if (rc == 0)
+			rc = ota_counter_open(&s->e2e_counters, c->e2e_counters, err, errsz);
+	}
+	ota_secret_free(kek);
+	if (rc)
+		return rc;
+	gw_e2e_init(&s->e2e, &s->g, &c->e2e, s->e2e_keys, s->e2e_counters);
+	s->e2e_ready = true;
+	return 0;
+}
+
 int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw_clock_fn clock,
 		       void *clock_ud, char *err, size_t errsz)
 {
@@ -99,7 +134,7 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 	s->g_ready = true;
 	s->g.wallet = &wallet_app;
 	s->g.external = &ext_app;
-	if ((rc = provision(s, err, errsz)))
+	if ((rc = provision(s, err, errsz)) || (rc = open_e2e(s, err, errsz)))
 		goto fail;
 	struct http_face_config hc = {
 		.host = cfg->listen_host,
@@ -112,8 +147,11 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 		.replay_window_s = cfg->replay_window_s,
 		.feed_token = cfg->feed_token,
 		.camara_token = cfg->camara_token,
+		.e2e = s->e2e_ready ? &s->e2e : NULL,
 	};
 	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
+		goto fail;
+	if (cfg->map_enabled && (rc = map_start(s, err, errsz)))
 		goto fail;
 	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) == 0)
 		s->sweeper_running = true;
@@ -122,6 +160,56 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 fail:
 	ussd_service_stop(s);
 	return rc;
+}
+
+static void *map_main(void *arg)
+{
+	evloop_run(arg);
+	return NULL;
+}
+
+/* The MAP face: an M3UA SGP in an event loop of its own thread. */
+static int map_start(struct ussd_service *s, char *err, size_t errsz)
+{
+	const struct ussd_config *cfg = s->cfg;
+	char why[200];
+	struct m3ua_sg_cfg sg = {.name = "ussd-map", .has_rctx = cfg->map_has_rctx,
+				 .rctx = (uint32_t)cfg->map_rctx, .tmt = M3UA_TMT_OVERRIDE};
+	struct map_face_config fc;
+	map_face_config_defaults(&fc);
+	fc.idle_timeout_ms = cfg->map_idle_s * 1000;
+	snprintf(fc.network, sizeof(fc.network), "%s", cfg->map_network);
+	if (tp_endpoint_parse(&sg.local, cfg->map_listen, why, sizeof(why)) ||
+	    !(s->map_loop = evloop_new(why, sizeof(why))) ||
+	    !(s->map_net = tp_net_new(s->map_loop, why, sizeof(why))) ||
+	    !(s->map = map_listener_new(s->map_net, &sg, &s->g, &fc, why, sizeof(why)))) {
+		snprintf(err, errsz, "ussd.map: %s", why);
+		return -EINVAL;
+	}
+	if (pthread_create(&s->map_thread, NULL, map_main, s->map_loop)) {
+		snprintf(err, errsz, "ussd.map: cannot start its thread");
+		return -EAGAIN;
+	}
+	s->map_running = true;
+	return 0;
+}
+
+static void map_stop(struct ussd_service *s)
+{
+	if (s->map_running) {
+		evloop_stop(s->map_loop);
+		evloop_wakeup(s->map_loop);
+		pthread_join(s->map_thread, NULL);
+	}
+	s->map_running = false;
+	map_listener_free(s->map);
+	s->map = NULL;
+	if (s->map_net)
+		tp_net_free(s->map_net);
+	s->map_net = NULL;
+	if (s->map_loop)
+		evloop_free(s->map_loop);
+	s->map_loop = NULL;
 }
 
 void ussd_service_stop(struct ussd_service *s)
@@ -133,8 +221,18 @@ void ussd_service_stop(struct ussd_service *s)
 	if (s->sweeper_running)
 		pthread_join(s->sweeper, NULL);
 	s->sweeper_running = false;
+	map_stop(s);
 	http_face_stop(s->http);
 	s->http = NULL;
+	if (s->e2e_ready)
+		gw_e2e_destroy(&s->e2e);
+	s->e2e_ready = false;
+	if (s->e2e_counters)
+		ota_counter_close(s->e2e_counters);
+	if (s->e2e_keys)
+		ota_keystore_close(s->e2e_keys);
+	s->e2e_counters = NULL;
+	s->e2e_keys = NULL;
 	if (s->g_ready) {
 		gw_audit(&s->g, NULL, "service-stop", NULL, "stopped", NULL, NULL, -1, -1, 0);
 		gw_destroy(&s->g);

@@ -1,8 +1,8 @@
 /* `dfsguard ussd`: everything the gateway runs, assembled from its configuration: database,
  * audit log, alert file, message catalogue, gateway core with the wallet and external apps,
  * the HTTP face, and a sweeper thread that ends timed-out sessions (GW-TIMEOUT).
- * The MAP face (M3UA/SCCP/TCAP) attaches to svc->g with gw_handle()/gw_release() and
- * GW_FACE_MAP requests once the TCAP/MAP codecs are on main; see docs/ussd.md. */
+ * When the configuration has a `map:` section, the MAP face (map_listener.h) runs as an M3UA
+ * SGP in an event-loop thread of its own, on the same gateway (docs/ussd.md). */
 #ifndef DFS_USSD_SERVICE_H
 #define DFS_USSD_SERVICE_H
 #include <pthread.h>
@@ -10,8 +10,13 @@
 #include <stdio.h>
 
 #include "gw.h"
+#include "gw_e2e.h"
 #include "http_face.h"
 #include "ussd_config.h"
+
+struct evloop;
+struct tp_net;
+struct map_listener;
 
 struct ussd_service {
 	const struct ussd_config *cfg;
@@ -22,8 +27,18 @@ struct ussd_service {
 	struct gw g;
 	bool g_ready;
 	struct http_face *http;
+	/* GW-E2E, when the configuration has an e2e: section */
+	struct ota_keystore *e2e_keys;
+	struct ota_counter_db *e2e_counters;
+	struct gw_e2e e2e;
+	bool e2e_ready;
 	pthread_t sweeper;
 	bool sweeper_running;
+	struct evloop *map_loop;
+	struct tp_net *map_net;
+	struct map_listener *map;
+	pthread_t map_thread;
+	bool map_running;
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	bool stopping;
