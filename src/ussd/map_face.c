@@ -1,5 +1,6 @@
 /* MAP face of the USSD gateway (map_face.h). */
 #include "map_face.h"
+#include "map_face_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +17,6 @@
 #define MF_AC_VERSION 2
 #define MF_TCAP_MAX 512
 #define MF_MSG_MAX 1024
-
-/* How to answer the peer: the incoming message's routing, swapped when sending. */
-struct mf_route {
-	uint32_t opc, dpc;
-	uint8_t ni, mp, sls, proto_class;
-	bool has_rctx;
-	uint32_t rctx;
-	struct sccp_addr called, calling;
-};
 
 struct map_face_dlg {
 	struct map_face_dlg *next;
@@ -43,6 +35,7 @@ void map_face_config_defaults(struct map_face_config *c)
 	memset(c, 0, sizeof(*c));
 	c->idle_timeout_ms = 60000;
 	c->max_dialogues = 10000;
+	c->max_pushes = 1000;
 }
 
 int map_face_init(struct map_face *f, struct gw *g, const struct map_face_config *c)
@@ -72,6 +65,7 @@ static void dlg_unlink(struct map_face *f, struct map_face_dlg *d)
 
 void map_face_destroy(struct map_face *f)
 {
+	map_push_destroy(f);
 	while (f->dlgs) {
 		gw_release(f->g, GW_FACE_MAP, f->dlgs->key, GW_END_SHUTDOWN);
 		dlg_unlink(f, f->dlgs);
@@ -382,6 +376,12 @@ int map_face_input(struct map_face *f, const uint8_t *p, size_t len, int64_t now
 	route_from(&rt, m);
 	const struct tcap_msg *t = &m->tcap;
 	struct map_face_dlg *d;
+	if (t->msg_type != TCAP_BEGIN && t->dtid.present && map_push_owns(f, t->dtid.val)) {
+		/* an answer in one of our own dialogues (map_push.c) */
+		rc = map_push_input(f, m, now_ms, send, ud);
+		free(m);
+		return rc;
+	}
 	switch (t->msg_type) {
 	case TCAP_BEGIN:
 		rc = on_begin(f, m, &rt, now_ms, send, ud);
@@ -423,5 +423,18 @@ unsigned map_face_sweep(struct map_face *f, int64_t now_ms, map_face_send_fn sen
 		f->stat_timeouts++;
 		ended++;
 	}
-	return ended;
+	return ended + map_push_sweep(f, now_ms, send, ud);
+}
+
+/* --- for map_push.c --- */
+
+int mf_send_tcap(const struct mf_route *rt, const uint8_t *tcap, size_t len,
+		 map_face_send_fn send, void *ud)
+{
+	return send_tcap(rt, tcap, len, send, ud);
+}
+
+int mf_encode_text(const char *text, uint8_t *dcs, uint8_t *out, size_t outsz)
+{
+	return encode_text(text, dcs, out, outsz);
 }
