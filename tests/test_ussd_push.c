@@ -15,6 +15,7 @@
 #include "sccp.h"
 #include "tcap.h"
 #include "tshark_oracle.h"
+#include "ussd_push.h"
 
 #define HLR_GT "254722000100"
 #define SCF_GT "254722000900"
@@ -559,6 +560,31 @@ static void test_tshark_reads_begin(void **state)
 	hlr_free(h);
 }
 
+/* FW-USSD-PHISH word matching: whole words or phrases, any case; not inside other words. */
+static void test_phishing_words(void **state)
+{
+	(void)state;
+	char w[USSD_PUSH_WORDS_MAX][USSD_PUSH_WORD_MAX];
+	unsigned n = 0;
+	for (const char *const *d = ussd_push_default_words; *d; d++)
+		snprintf(w[n++], USSD_PUSH_WORD_MAX, "%s", *d);
+	const char *which = NULL;
+	static const char *const bad[] = {"Enter your PIN", "pin:", "Reply with PIN-code",
+					  "Your M-PIN please", "confirm your Password now",
+					  "Send the SECRET CODE", "your otp is needed"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!ussd_push_solicits_secret(bad[i], w, n, &which))
+			fail_msg("not refused: %s", bad[i]);
+	assert_true(ussd_push_solicits_secret("Reply with PIN-code", w, n, &which));
+	assert_string_equal(which, "pin");
+	static const char *const good[] = {"Shopping spree: 10% off", "Spinning class at 6",
+					   "Pinned: your loan is due", "Optional survey", "Secret codes",
+					   ""};
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (ussd_push_solicits_secret(good[i], w, n, &which))
+			fail_msg("refused: %s (%s)", good[i], which);
+}
+
 int main(void)
 {
 	(void)fx_dialogue; /* fixture helpers for the HTTP face and PostgreSQL, unused here */
@@ -569,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),	       cmocka_unit_test(test_aborts_and_timeout),
 	    cmocka_unit_test(test_refused_pushes),     cmocka_unit_test(test_truncated_answers),
 	    cmocka_unit_test(test_tshark_reads_begin), cmocka_unit_test(test_long_text_opens_first),
+	    cmocka_unit_test(test_phishing_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
