@@ -179,6 +179,7 @@ static int map_start(struct ussd_service *s, char *err, size_t errsz)
 	map_face_config_defaults(&fc);
 	fc.idle_timeout_ms = cfg->map_idle_s * 1000;
 	snprintf(fc.network, sizeof(fc.network), "%s", cfg->map_network);
+	fc.e2e = s->e2e_ready ? &s->e2e : NULL;
 	if (tp_endpoint_parse(&sg.local, cfg->map_listen, why, sizeof(why)) ||
 	    !(s->map_loop = evloop_new(why, sizeof(why))) ||
 	    !(s->map_net = tp_net_new(s->map_loop, why, sizeof(why))) ||
