@@ -61,6 +61,16 @@ done
 grep -q "listening on 127.0.0.1:[0-9]" "$tmp/daemon.err" || fail "no HTTP port printed"
 echo "ok: daemon up, MAP face on $ep"
 
+# the catalogue's text for KEY with {NAME} placeholders filled, its lines joined by " / "
+msg() {
+	local t
+	t=$(sed -n "s/^$1: \"\(.*\)\"\$/\1/p" "$src/config/messages/en.yaml")
+	[ -n "$t" ] || fail "no message $1 in the catalogue"
+	shift
+	while [ $# -ge 2 ]; do t=${t//\{$1\}/$2}; shift 2; done
+	printf '%s' "${t//\\n/ / }"
+}
+
 # dial SUBSCRIBER IMSI INPUT... -> the screens in $tmp/out (exit status kept)
 n=0
 dial() {
@@ -87,11 +97,10 @@ balance() { sqlite3 "$tmp/gw.db" ".timeout 5000" "SELECT balance FROM accounts W
 
 # 1. register Alice and Bob (KYC entries), the PIN twice
 dial "$ALICE" "$IMSI_A" 1 "$PIN" "$PIN" || fail "register Alice: $(cat "$tmp/dial.err")"
-screen 1 "Welcome to DFS Wallet"
-screen 1 "1 Register"
-screen 2 "Create a secret PIN of 4 to 6 digits"
-screen 3 "Enter the same PIN again"
-last "Welcome to DFS Wallet, Alice Wanjiru. Your wallet is ready. Never share your PIN."
+screen 1 "$(msg wallet.welcome_unregistered brand "DFS Wallet")"
+screen 2 "$(msg wallet.reg_pin min 4 max 6)"
+screen 3 "$(msg wallet.pin_again)"
+last "$(msg wallet.registered brand "DFS Wallet" name "Alice Wanjiru")"
 dial "$BOB" "$IMSI_B" 1 "$PIN2" "$PIN2" || fail "register Bob: $(cat "$tmp/dial.err")"
 last "Bob Otieno. Your wallet is ready"
 [ "$(balance "$ALICE")" = 0 ] || fail "Alice starts with $(balance "$ALICE")"
@@ -109,19 +118,16 @@ COMMIT;" || fail "funding"
 
 # 2. balance
 dial "$ALICE" "$IMSI_A" 4 "$PIN" || fail "balance: $(cat "$tmp/dial.err")"
-screen 1 "1 Send money"
-screen 1 "6 Change PIN"
-screen 2 "Enter PIN"
-last "Your balance is KES 50,000.00"
+screen 1 "$(msg wallet.menu brand "DFS Wallet")"
+screen 2 "$(msg wallet.ask_pin)"
+last "$(msg wallet.balance balance "KES 50,000.00")"
 echo "ok: balance"
 
 # 3. send money: recipient lookup by local number, confirmation naming Bob and the fee, PIN
 dial "$ALICE" "$IMSI_A" 1 0700000002 2500 "$PIN" || fail "send: $(cat "$tmp/dial.err")"
-screen 2 "Enter the recipient's phone number"
-screen 3 "Enter amount in KES"
-screen 4 "Send KES 2,500.00 to Bob Otieno"
-screen 4 "Fee KES 11.00"
-screen 4 "Enter PIN to confirm or 0 to cancel"
+screen 2 "$(msg wallet.ask_recipient)"
+screen 3 "$(msg wallet.ask_amount currency KES)"
+screen 4 "$(msg wallet.confirm_send amount "KES 2,500.00" name "Bob Otieno" number "$BOB" fee "KES 11.00")"
 last "Sent KES 2,500.00 to Bob Otieno"
 last "New balance KES 47,489.00"
 [ "$(balance "$ALICE")" = 4748900 ] || fail "Alice after send: $(balance "$ALICE")"
@@ -131,9 +137,8 @@ echo "ok: send money"
 
 # 4. cash-out at agent 1001
 dial "$ALICE" "$IMSI_A" 2 1001 1000 "$PIN" || fail "cash-out: $(cat "$tmp/dial.err")"
-screen 2 "Enter agent number"
-screen 4 "Withdraw KES 1,000.00 at Kibera Shop (agent 1001)"
-screen 4 "Fee KES 29.00"
+screen 2 "$(msg wallet.ask_agent)"
+screen 4 "$(msg wallet.confirm_cashout amount "KES 1,000.00" name "Kibera Shop" number 1001 fee "KES 29.00")"
 last "Withdrawal of KES 1,000.00 at Kibera Shop approved"
 [ "$(balance "$ALICE")" = 4646000 ] || fail "Alice after cash-out: $(balance "$ALICE")"
 [ "$(balance agent:1001)" = 100000 ] || fail "agent after cash-out: $(balance agent:1001)"
@@ -141,11 +146,11 @@ echo "ok: cash-out"
 
 # 5. airtime for my number, then for another number
 dial "$ALICE" "$IMSI_A" 3 1 100 "$PIN" || fail "airtime: $(cat "$tmp/dial.err")"
-screen 2 "Buy airtime for"
+screen 2 "$(msg wallet.airtime_who)"
 screen 4 "Buy airtime of KES 100.00 for"
 last "Airtime of KES 100.00 for"
 dial "$ALICE" "$IMSI_A" 3 2 0700000003 50 "$PIN" || fail "airtime other: $(cat "$tmp/dial.err")"
-screen 3 "Enter the phone number"
+screen 3 "$(msg wallet.ask_airtime_number)"
 last "Airtime of KES 50.00 for"
 [ "$(balance "$ALICE")" = 4631000 ] || fail "Alice after airtime: $(balance "$ALICE")"
 [ "$(balance sys:airtime)" = 15000 ] || fail "airtime account: $(balance sys:airtime)"
@@ -162,17 +167,17 @@ echo "ok: mini-statement"
 
 # 7. a wrong PIN is refused and moves nothing
 dial "$ALICE" "$IMSI_A" 1 0700000002 100 "$PIN2" || true
-screen 5 "Wrong PIN. 2 tries left. Enter PIN"
+screen 5 "$(msg wallet.pin_wrong left 2)"
 [ "$(balance "$ALICE")" = 4631000 ] || fail "money moved on a wrong PIN"
 grep -q "exhausted\|more input" "$tmp/dial.err" || fail "wrong PIN dialogue: $(cat "$tmp/dial.err")"
 echo "ok: wrong PIN refused"
 
 # 8. change PIN; the old one then fails and the new one works
 dial "$ALICE" "$IMSI_A" 6 "$PIN" 582604 582604 || fail "change PIN: $(cat "$tmp/dial.err")"
-screen 2 "Enter your current PIN"
-screen 3 "Enter a new PIN of 4 to 6 digits"
-screen 4 "Enter the same PIN again"
-last "Your PIN has been changed."
+screen 2 "$(msg wallet.ask_old_pin)"
+screen 3 "$(msg wallet.ask_new_pin min 4 max 6)"
+screen 4 "$(msg wallet.pin_again)"
+last "$(msg wallet.pin_changed)"
 dial "$ALICE" "$IMSI_A" 4 "$PIN" || true
 screen 3 "Wrong PIN."
 dial "$ALICE" "$IMSI_A" 4 582604 || fail "balance with the new PIN: $(cat "$tmp/dial.err")"
@@ -185,7 +190,7 @@ last "Your balance is KES 2,500.00"
 if dial "$BOB" "$IMSI_B" --code "*999#"; then fail "unknown code accepted"; fi
 grep -q "ReturnError 36" "$tmp/dial.err" || fail "unknown code: $(cat "$tmp/dial.err")"
 dial "$CAROL" 639020000000003 0 || fail "exit: $(cat "$tmp/dial.err")"
-last "Thank you for using DFS Wallet."
+last "$(msg wallet.bye brand "DFS Wallet")"
 echo "ok: UCS2, refusal, exit"
 
 # bounded failures: nothing listening, then a wrong routing context
@@ -214,3 +219,23 @@ grep -q '"face":"map"' "$tmp/audit.jsonl" || fail "no MAP-face audit records"
 echo "ok: no PIN in daemon stderr, audit log or alert log"
 out=$("$bin" audit verify "$tmp/audit.jsonl") || fail "audit verify: $out"
 case "$out" in "OK "*" records") echo "ok: $out" ;; *) fail "audit verify said $out" ;; esac
+
+# the same gateway with its MAP face on userland SCTP (UDP encapsulation): a balance dialogue
+sed -i 's|map: {listen: "tcp:127.0.0.1:0"|map: {listen: "usrsctp:127.0.0.1:0"|' "$tmp/gw.yaml"
+"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/daemon.err" &
+pid=$!
+ep=
+for _ in $(seq 1 100); do
+	ep=$(sed -n 's/.*MAP face (M3UA SGP) listening on \(usrsctp:127.0.0.1:[0-9]*\/[0-9]*\).*/\1/p' "$tmp/daemon.err")
+	[ -n "$ep" ] && break
+	kill -0 "$pid" 2>/dev/null || fail "daemon exited"
+	sleep 0.1
+done
+[ -n "$ep" ] || fail "no usrsctp MAP endpoint printed"
+dial "$ALICE" "$IMSI_A" 4 582604 || fail "balance over usrsctp: $(cat "$tmp/dial.err")"
+last "$(msg wallet.balance balance "KES 46,310.00")"
+kill -TERM "$pid"
+wait "$pid" || fail "daemon exit status"
+pid=
+out=$("$bin" audit verify "$tmp/audit.jsonl") || fail "audit verify: $out"
+echo "ok: balance over M3UA/usrsctp ($ep); $out"

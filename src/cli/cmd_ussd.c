@@ -122,6 +122,7 @@ int cmd_ussd(int argc, char **argv)
 		char why[160], spec[400];
 		if (tp_endpoint_parse(&ep, cfg.map_listen, why, sizeof(why)) == 0) {
 			ep.port = map_listener_port(svc.map);
+			ep.udp_port = tp_net_usrsctp_port(svc.map_net); /* 0 unless usrsctp runs */
 			tp_endpoint_format(&ep, spec, sizeof(spec));
 		} else {
 			snprintf(spec, sizeof(spec), "%s", cfg.map_listen);

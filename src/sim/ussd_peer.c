@@ -384,7 +384,8 @@ struct ussd_peer *ussd_peer_new(struct tp_net *net, const struct ussd_peer_cfg *
 	 * and remembers ended ones, so each slot's generation starts at a random value */
 	for (unsigned i = 0; i < c->max_dialogues; i++)
 		p->dlgs[i].gen = randombytes_random();
-	if (c->remote.kind == TP_USRSCTP && !tp_net_usrsctp_port(net) &&
+	if ((c->remote.kind == TP_USRSCTP || (c->remote.kind == TP_SCTP && !tp_ksctp_available())) &&
+	    !tp_net_usrsctp_port(net) &&
 	    tp_net_usrsctp_start(net, 0, err, errsz) < 0)
 		goto fail;
 	struct m3ua_asp_cfg ac = {.name = "ussd-peer", .remote = c->remote, .has_rctx = c->has_rctx,

@@ -80,7 +80,8 @@ struct ussd_peer_dial {
 	size_t raw_len;
 };
 
-/* Starts the ASP (connects with retries; usrsctp started on the net when the endpoint needs it).
+/* Starts the ASP (connects with retries; usrsctp started on the net when the endpoint needs it:
+ * usrsctp:, or sctp: on a kernel without SCTP).
  * NULL with err on a configuration error. */
 struct ussd_peer *ussd_peer_new(struct tp_net *net, const struct ussd_peer_cfg *cfg,
 				const struct ussd_peer_cbs *cbs, void *ud, char *err, size_t errsz);
