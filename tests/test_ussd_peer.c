@@ -108,11 +108,11 @@ static struct world *world_new(void)
 	return w;
 }
 
-static struct ussd_peer *peer_to(struct world *w, uint16_t port, unsigned max)
+static struct ussd_peer *peer_to(struct world *w, uint16_t port, unsigned max, unsigned step_ms)
 {
 	char err[256];
 	struct ussd_peer_cfg pc = {.has_rctx = true, .rctx = RCTX, .max_dialogues = max,
-				   .step_timeout_ms = 20000, .ni_reply = "2"};
+				   .step_timeout_ms = step_ms, .ni_reply = "2"};
 	assert_int_equal(tp_endpoint_parse(&pc.remote, "tcp:127.0.0.1:1", err, sizeof(err)), 0);
 	pc.remote.port = port;
 	struct ussd_peer *p = ussd_peer_new(w->net, &pc, &cbs, w, err, sizeof(err));
@@ -148,7 +148,7 @@ static void test_peer_dialogues(void **state)
 	map_face_config_defaults(&fc);
 	w->ml = map_listener_new(w->net, &sg, &w->fx->g, &fc, err, sizeof(err));
 	assert_non_null(w->ml);
-	w->peer = peer_to(w, map_listener_port(w->ml), 8);
+	w->peer = peer_to(w, map_listener_port(w->ml), 8, 20000);
 	struct ussd_peer_dial d = {.msisdn = ALICE, .imsi = IMSI_A};
 	assert_int_equal(ussd_peer_dial(w->peer, &d, &w->r[0]), -ENOTCONN);
 	pump(w, peer_up);
@@ -289,7 +289,7 @@ static void test_peer_network_initiated(void **state)
 	assert_int_equal(tp_endpoint_parse(&sg.local, "tcp:127.0.0.1:0", err, sizeof(err)), 0);
 	w->sg = m3ua_sg_new(w->net, &sg, &sg_cbs, w, err, sizeof(err));
 	assert_non_null(w->sg);
-	w->peer = peer_to(w, m3ua_sg_port(w->sg), 4);
+	w->peer = peer_to(w, m3ua_sg_port(w->sg), 4, 300);
 	pump(w, sg_active);
 	struct sig_msg *a = calloc(1, sizeof(*a));
 	struct dfs_err e;
@@ -344,6 +344,22 @@ static void test_peer_network_initiated(void **state)
 	assert_int_equal(a->tcap.comp[0].invoke_id, 4);
 	assert_int_equal(w->ni_seen, 3);
 	assert_string_equal(w->ni_text, "Really?");
+
+	/* a gateway that never answers: the step times out; a link that drops: LINK */
+	struct ussd_peer_dial d = {.msisdn = ALICE, .imsi = IMSI_A};
+	assert_int_equal(ussd_peer_dial(w->peer, &d, &w->r[0]), 0);
+	want_done = 1;
+	pump(w, all_done);
+	assert_int_equal(w->r[0].o, USSD_PEER_TIMEOUT);
+	assert_int_equal(w->r[0].screens, 0);
+	assert_int_equal(ussd_peer_dial(w->peer, &d, &w->r[1]), 0);
+	assert_int_equal(ussd_peer_in_flight(w->peer), 1);
+	m3ua_sg_close(w->sg);
+	w->sg = NULL;
+	want_done = 2;
+	pump(w, all_done);
+	assert_int_equal(w->r[1].o, USSD_PEER_LINK);
+	assert_int_equal(ussd_peer_in_flight(w->peer), 0);
 	free(a);
 	world_free(w);
 }
