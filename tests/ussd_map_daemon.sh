@@ -48,16 +48,21 @@ ussd:
   map: {listen: "tcp:127.0.0.1:0", routing_context: 7, network: "63902"}
 YAML
 
-"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/daemon.err" &
-pid=$!
-ep=
-for _ in $(seq 1 100); do
-	ep=$(sed -n 's/.*MAP face (M3UA SGP) listening on \(tcp:127.0.0.1:[0-9]*\).*/\1/p' "$tmp/daemon.err")
-	[ -n "$ep" ] && break
-	kill -0 "$pid" 2>/dev/null || fail "daemon exited"
-	sleep 0.1
-done
-[ -n "$ep" ] || fail "no MAP face port printed"
+# start the daemon; ep = the MAP endpoint it prints (KIND:127.0.0.1:PORT[/UDPPORT]), 10 s at most
+start_daemon() {
+	"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/daemon.err" &
+	pid=$!
+	ep=
+	for _ in $(seq 1 100); do
+		ep=$(sed -n 's/.*MAP face (M3UA SGP) listening on \([a-z]*:127.0.0.1:[0-9/]*\).*/\1/p' "$tmp/daemon.err")
+		[ -n "$ep" ] && break
+		kill -0 "$pid" 2>/dev/null || fail "daemon exited"
+		sleep 0.1
+	done
+	[ -n "$ep" ] || fail "no MAP face endpoint printed"
+}
+start_daemon
+case "$ep" in tcp:127.0.0.1:[0-9]*) ;; *) fail "MAP endpoint $ep" ;; esac
 grep -q "listening on 127.0.0.1:[0-9]" "$tmp/daemon.err" || fail "no HTTP port printed"
 echo "ok: daemon up, MAP face on $ep"
 
@@ -222,16 +227,8 @@ case "$out" in "OK "*" records") echo "ok: $out" ;; *) fail "audit verify said $
 
 # the same gateway with its MAP face on userland SCTP (UDP encapsulation): a balance dialogue
 sed -i 's|map: {listen: "tcp:127.0.0.1:0"|map: {listen: "usrsctp:127.0.0.1:0"|' "$tmp/gw.yaml"
-"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/daemon.err" &
-pid=$!
-ep=
-for _ in $(seq 1 100); do
-	ep=$(sed -n 's/.*MAP face (M3UA SGP) listening on \(usrsctp:127.0.0.1:[0-9]*\/[0-9]*\).*/\1/p' "$tmp/daemon.err")
-	[ -n "$ep" ] && break
-	kill -0 "$pid" 2>/dev/null || fail "daemon exited"
-	sleep 0.1
-done
-[ -n "$ep" ] || fail "no usrsctp MAP endpoint printed"
+start_daemon
+case "$ep" in usrsctp:127.0.0.1:[0-9]*/[0-9]*) ;; *) fail "usrsctp MAP endpoint $ep" ;; esac
 dial "$ALICE" "$IMSI_A" 4 582604 || fail "balance over usrsctp: $(cat "$tmp/dial.err")"
 last "$(msg wallet.balance balance "KES 46,310.00")"
 kill -TERM "$pid"
