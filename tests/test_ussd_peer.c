@@ -8,6 +8,11 @@
 #include <cmocka.h>
 
 #include "gw_fixture.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include "evloop.h"
 #include "gsm0338.h"
 #include "m3ua.h"
@@ -364,6 +369,57 @@ static void test_peer_network_initiated(void **state)
 	world_free(w);
 }
 
+/* `dfsguard sim dial --wait-ni 2` as the HLR: it prints both gateway-initiated operations and
+ * answers them (Notify: End with ReturnResult; Request: the --ni-reply in a Continue). */
+static void test_dial_cli_ni(void **state)
+{
+	(void)state;
+	char err[256], port[32], outp[96];
+	struct world *w = world_new();
+	struct m3ua_sg_cfg sg = {.name = "fake-gw", .has_rctx = true, .rctx = RCTX,
+				 .tmt = M3UA_TMT_OVERRIDE};
+	assert_int_equal(tp_endpoint_parse(&sg.local, "tcp:127.0.0.1:0", err, sizeof(err)), 0);
+	w->sg = m3ua_sg_new(w->net, &sg, &sg_cbs, w, err, sizeof(err));
+	assert_non_null(w->sg);
+	snprintf(port, sizeof(port), "tcp:127.0.0.1:%u", m3ua_sg_port(w->sg));
+	snprintf(outp, sizeof(outp), "%s/dial.out", w->fx->dir);
+	char *argv[] = {DFSG_BIN, "sim", "dial", "--connect", port, "--rctx", "7", "--wait-ni", "2",
+			"--ni-reply", "1", "--timeout", "20", NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	pid_t pid;
+	assert_int_equal(posix_spawn(&pid, DFSG_BIN, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	uint64_t deadline = evloop_now_ms() + 20000;
+	while (!w->sg_link && evloop_now_ms() < deadline)
+		assert_true(evloop_run_once(w->l, 10) >= 0);
+	assert_non_null(w->sg_link);
+	ni_begin(w, 0x66000001, MAP_OP_USS_NOTIFY, "Loan repaid");
+	want_got = 1;
+	pump(w, got_enough);
+	ni_begin(w, 0x66000002, MAP_OP_USS_REQUEST, "Rate us\n1 Good\n2 Bad");
+	want_got = 2;
+	pump(w, got_enough);
+	struct sig_msg *a = calloc(1, sizeof(*a));
+	struct dfs_err e;
+	assert_int_equal(sig_decode_m3ua(w->got, w->got_len, a, &e), 0);
+	assert_int_equal(a->tcap.msg_type, TCAP_CONTINUE);
+	assert_int_equal(a->tcap.dtid.val, 0x66000002);
+	free(a);
+	int status = -1;
+	while (evloop_now_ms() < deadline) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		evloop_run_once(w->l, 10);
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(fx_file_contains(outp, "NI 61 " IMSI_A " Loan repaid\n"));
+	assert_true(fx_file_contains(outp, "NI 60 " IMSI_A " Rate us\n1 Good\n2 Bad\n"));
+	world_free(w);
+}
+
 int main(void)
 {
 	(void)fx_dialogue; /* fixture helpers for the HTTP face and PostgreSQL, unused here */
@@ -371,6 +427,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_peer_dialogues),
 	    cmocka_unit_test(test_peer_network_initiated),
+	    cmocka_unit_test(test_dial_cli_ni),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
