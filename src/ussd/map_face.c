@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "gsm0338.h"
+#include "gw_e2e.h"
 #include "m3ua.h"
 #include "map.h"
+#include "ota_transport.h"
 #include "sccp.h"
 #include "tcap.h"
 
@@ -239,6 +241,45 @@ static void copy_digits(char *dst, size_t sz, const char *src)
 	}
 }
 
+static bool is_e2e(const struct sig_msg *m)
+{
+	return m->has_map && m->map.has_ussd && m->map.ussd_dcs == OTA_USSD_DCS;
+}
+
+/* GW-E2E: the secured packet in the string goes to gw_e2e_handle(); its PoR (CPI 0x71, DCS
+ * 0x96) goes back as the op 59 result in an End (no parameter when the SPI asks for no PoR).
+ * The dialogue is over either way; the caller unlinks it. */
+static void e2e_answer(struct map_face *f, struct map_face_dlg *d, const struct sig_msg *m,
+		       map_face_send_fn send, void *ud)
+{
+	uint8_t out[OTA_USSD_MAX], t[MF_TCAP_MAX];
+	size_t outlen = 0;
+	struct gw_e2e_result res;
+	struct gw_e2e_request q = {.face = GW_FACE_MAP, .dialogue = d->key, .msisdn = d->msisdn,
+				   .imsi = d->imsi, .network = d->network, .source = d->source,
+				   .ussd = m->map.ussd_string.p, .len = m->map.ussd_string.len};
+	int rc = f->cfg.e2e ? gw_e2e_handle(f->cfg.e2e, &q, out, sizeof(out), &outlen, &res)
+			    : -EBADMSG;
+	if (rc) {
+		/* not a packet we can answer, or no applet SIM for the number */
+		send_error(d, rc == -EBADMSG || rc == -ENOENT ? MAP_ERR_UNEXPECTED_DATA_VALUE
+							      : MAP_ERR_SYSTEM_FAILURE,
+			   send, ud);
+		return;
+	}
+	struct map_fields mf;
+	map_fields_init(&mf);
+	mf.has_ussd = true;
+	mf.ussd_dcs = OTA_USSD_DCS;
+	mf.ussd_string = (struct dfs_view){out, outlen};
+	struct dfs_wbuf w = dfs_wbuf_init(t, sizeof(t));
+	struct map_tx tx = tx_for(d, TCAP_END);
+	if (map_build_result(&w, &tx, d->inv59, MAP_OP_PROCESS_USS_REQUEST, outlen ? &mf : NULL) ==
+	    0)
+		send_tcap(&d->rt, t, w.len, send, ud);
+	d->aare_sent = true;
+}
+
 static int on_begin(struct map_face *f, const struct sig_msg *m, const struct mf_route *rt,
 		    int64_t now, map_face_send_fn send, void *ud)
 {
@@ -292,6 +333,11 @@ static int on_begin(struct map_face *f, const struct sig_msg *m, const struct mf
 	else
 		snprintf(d->source, sizeof(d->source), "pc-%u", (unsigned)rt->opc);
 
+	if (is_e2e(m)) {
+		e2e_answer(f, d, m, send, ud);
+		dlg_unlink(f, d);
+		return 0;
+	}
 	char text[SCREEN_MAX_BYTES];
 	int n = m->map.has_ussd ? ussd_decode_text(m->map.ussd_dcs, m->map.ussd_string.p,
 						   m->map.ussd_string.len, text, sizeof(text))
@@ -334,6 +380,14 @@ static int on_continue(struct map_face *f, const struct sig_msg *m, const struct
 		 * dialogue cannot go on */
 		send_abort(&d->rt, d->peer_otid, false, 0, send, ud);
 		gw_release(f->g, GW_FACE_MAP, d->key, GW_END_ABORT);
+		dlg_unlink(f, d);
+		return 0;
+	}
+	if (is_e2e(m)) {
+		/* the applet answered a menu with a secured packet: the menu session ends, the
+		 * packet is handled on its own and its PoR ends the dialogue */
+		gw_release(f->g, GW_FACE_MAP, d->key, GW_END_NORMAL);
+		e2e_answer(f, d, m, send, ud);
 		dlg_unlink(f, d);
 		return 0;
 	}

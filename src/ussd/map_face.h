@@ -31,6 +31,8 @@
 #define MAP_FACE_DCS_GSM7 0x0f /* TS 23.038 5: GSM 7-bit, language unspecified */
 #define MAP_FACE_DCS_UCS2 0x48 /* UCS2, general data coding */
 
+struct gw_e2e;
+
 struct map_face_config {
 	int64_t idle_timeout_ms; /* a dialogue silent this long is U-Aborted; default 60 s */
 	unsigned max_dialogues;  /* concurrent; default 10000 */
@@ -42,6 +44,10 @@ struct map_face_config {
 	bool has_rctx;
 	uint32_t rctx;
 	unsigned max_pushes;     /* concurrent pushes; default 1000 */
+	/* GW-E2E: a processUnstructuredSS-Request or reply whose string has DCS 0x96 (a TS 102
+	 * 225 secured packet) goes to gw_e2e_handle() and its PoR comes back, DCS 0x96, in the
+	 * op 59 result; NULL: such strings are refused (unexpectedDataValue). Not owned. */
+	struct gw_e2e *e2e;
 };
 
 /* One network-initiated USSD operation and how it ended. */

@@ -194,9 +194,13 @@ static int map_start(struct ussd_service *s, char *err, size_t errsz)
 	fc.ni = (uint8_t)cfg->map_ni;
 	fc.has_rctx = cfg->map_has_rctx;
 	fc.rctx = (uint32_t)cfg->map_rctx;
+	fc.e2e = s->e2e_ready ? &s->e2e : NULL;
 	if (tp_endpoint_parse(&sg.local, cfg->map_listen, why, sizeof(why)) ||
 	    !(s->map_loop = evloop_new(why, sizeof(why))) ||
 	    !(s->map_net = tp_net_new(s->map_loop, why, sizeof(why))) ||
+	    /* userland SCTP when asked for, or for sctp: on a kernel without SCTP */
+	    ((sg.local.kind == TP_USRSCTP || (sg.local.kind == TP_SCTP && !tp_ksctp_available())) &&
+	     tp_net_usrsctp_start(s->map_net, sg.local.udp_port, why, sizeof(why)) < 0) ||
 	    !(s->map = map_listener_new(s->map_net, &sg, &s->g, &fc, why, sizeof(why)))) {
 		snprintf(err, errsz, "ussd.map: %s", why);
 		return -EINVAL;
