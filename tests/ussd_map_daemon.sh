@@ -24,6 +24,7 @@ BOB=254700000002 IMSI_B=639020000000002
 CAROL=254700000003
 
 printf 'aggregator-secret-key-0123456789\n' >"$tmp/agg.key"
+printf 'wallet-push-key-abcdefghijklmnop\n' >"$tmp/push.key"
 printf 'msisdn,name\n%s,Alice Wanjiru\n%s,Bob Otieno\n' "$ALICE" "$BOB" >"$tmp/kyc.csv"
 cat >"$tmp/gw.yaml" <<YAML
 ussd:
@@ -44,8 +45,9 @@ ussd:
     fees:
       p2p: [{upto: 100, fee: 0}, {upto: 10000, fee: 11}]
       cashout: [{upto: 10000, fee: 29}]
-  services: [{code: "*384#", app: wallet}]
-  map: {listen: "tcp:127.0.0.1:0", routing_context: 7, network: "63902"}
+  services: [{code: "*384#", app: wallet, push: true, secret_file: $tmp/push.key}]
+  map: {listen: "tcp:127.0.0.1:0", routing_context: 7, network: "63902",
+        gt: "254700900000", pc: 200, hlr_gt: "254700100000", hlr_pc: 100}
 YAML
 
 # start the daemon; ep = the MAP endpoint it prints (KIND:127.0.0.1:PORT[/UDPPORT]), 10 s at most
@@ -197,6 +199,44 @@ grep -q "ReturnError 36" "$tmp/dial.err" || fail "unknown code: $(cat "$tmp/dial
 dial "$CAROL" 639020000000003 0 || fail "exit: $(cat "$tmp/dial.err")"
 last "$(msg wallet.bye brand "DFS Wallet")"
 echo "ok: UCS2, refusal, exit"
+
+# 10. network-initiated USSD: the application pushes a notification and a prompt through
+# POST /ussd/push; `sim dial --wait-ni` plays the HLR and answers them over M3UA
+http=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$tmp/daemon.err" | head -1)
+[ -n "$http" ] || fail "no HTTP port"
+# push TYPE TEXT -> HTTP status in $code, JSON body in $tmp/push.out
+push() {
+	local body ts sig
+	body="serviceCode=%2A384%23&phoneNumber=%2B$ALICE&type=$1&text=$2"
+	ts=$(date +%s)
+	sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "wallet-push-key-abcdefghijklmnop" -r | cut -d' ' -f1)
+	code=$(curl -s -m 20 -o "$tmp/push.out" -w '%{http_code}' -H "X-DFSG-Timestamp: $ts" \
+		-H "X-DFSG-Signature: $sig" --data "$body" "http://127.0.0.1:$http/ussd/push")
+}
+push notify "Hello"
+[ "$code" = 503 ] || fail "push with no HLR peer: $code $(cat "$tmp/push.out")"
+"$bin" sim dial --connect "$ep" --rctx 7 --timeout 15 --wait-ni 3 --ni-reply 2 >"$tmp/ni.out" 2>"$tmp/ni.err" &
+nipid=$!
+for _ in $(seq 1 50); do # until the peer's ASP is active: 503 turns into an answer
+	push notify "Your%20statement%20is%20ready."
+	[ "$code" = 503 ] || break
+	sleep 0.1
+done
+[ "$code" = 200 ] && grep -q '"status":"delivered"' "$tmp/push.out" || fail "notify: $code $(cat "$tmp/push.out")"
+push prompt "Rate%20our%20service%3A%201%20Good%202%20Poor"
+[ "$code" = 200 ] && grep -q '"status":"answered","text":"2"' "$tmp/push.out" || fail "prompt: $code $(cat "$tmp/push.out")"
+long=$(printf 'Statement%%20line%%20%.0s' $(seq 1 12)) # 180 characters: opens with a Begin of its own
+push notify "$long"
+[ "$code" = 200 ] || fail "long notify (two-step open): $code $(cat "$tmp/push.out")"
+push prompt "Confirm%20with%20your%20PIN"
+[ "$code" = 403 ] && grep -q refused "$tmp/push.out" || fail "PIN-phishing push: $code $(cat "$tmp/push.out")"
+grep -q FW-USSD-PHISH "$tmp/alerts.jsonl" || fail "no FW-USSD-PHISH alert"
+wait "$nipid" || fail "sim dial --wait-ni: $(cat "$tmp/ni.err")"
+grep -q "^NI 61 $IMSI_A Your statement is ready." "$tmp/ni.out" || fail "NI output: $(cat "$tmp/ni.out")"
+grep -q "^NI 60 $IMSI_A Rate our service" "$tmp/ni.out" || fail "NI output: $(cat "$tmp/ni.out")"
+[ "$(grep -c '^NI ' "$tmp/ni.out")" = 3 ] || fail "NI output: $(cat "$tmp/ni.out")"
+grep -q '"event":"push"' "$tmp/audit.jsonl" || fail "no push audit records"
+echo "ok: network-initiated notify and prompt through the daemon, PIN phishing refused"
 
 # bounded failures: nothing listening, then a wrong routing context
 port=${ep##*:}

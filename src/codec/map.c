@@ -1513,7 +1513,8 @@ int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned
 int map_build_open(struct dfs_wbuf *w, const struct map_tx *tx)
 {
 	struct tcap_msg m;
-	if (tx->msg_type != TCAP_BEGIN || !tx->ac || tx_to_tcap(tx, &m) < 0)
+	if ((tx->msg_type != TCAP_BEGIN && tx->msg_type != TCAP_CONTINUE) || !tx->ac ||
+	    tx_to_tcap(tx, &m) < 0)
 		return -EINVAL;
 	m.has_components = false;
 	m.n_components = 0;

@@ -207,6 +207,26 @@ static bool is_ni_invoke(const struct sig_msg *m)
 	       (t->comp[0].opcode == MAP_OP_USS_NOTIFY || t->comp[0].opcode == MAP_OP_USS_REQUEST);
 }
 
+/* A gateway's Begin with only the dialogue portion (the invoke did not fit in it, TS 29.002
+ * 15.6.3): networkUnstructuredSsContext-v2 asked for. */
+static bool is_ni_open(const struct sig_msg *m)
+{
+	const struct tcap_msg *t = &m->tcap;
+	return t->has_dialogue && t->ac_is_map && t->map_ac == UP_AC_USSD;
+}
+
+/* Accept it: a Continue with the AARE; the invoke then comes in the gateway's Continue. */
+static void ni_accept(struct ussd_peer *p, const struct sig_msg *m, uint32_t ours)
+{
+	const struct tcap_msg *t = &m->tcap;
+	uint8_t tb[UP_TCAP_MAX];
+	struct dfs_wbuf w = dfs_wbuf_init(tb, sizeof(tb));
+	struct map_tx tx = {.msg_type = TCAP_CONTINUE, .otid = ours, .dtid = t->otid.val,
+			    .ac = UP_AC_USSD, .ac_version = UP_AC_VERSION};
+	if (map_build_open(&w, &tx) == 0)
+		send_tcap(p, (uint8_t)(t->otid.val & 0x0f), tb, w.len);
+}
+
 /* The next input as the op 60 ReturnResult, or a U-Abort when there is none. */
 static void next_step(struct ussd_peer *p, struct up_dlg *d)
 {
@@ -298,8 +318,11 @@ static void on_data(struct m3ua_link *lk, const uint8_t *msg, size_t len, const 
 		return; /* not ours to answer: the gateway's own errors are its business */
 	const struct tcap_msg *t = &m->tcap;
 	if (t->msg_type == TCAP_BEGIN) {
+		uint32_t ours = UP_NI_TID | (p->ni_next++ & 0x7fffffff);
 		if (is_ni_invoke(m))
-			ni_invoke(p, m, true, UP_NI_TID | (p->ni_next++ & 0x7fffffff));
+			ni_invoke(p, m, true, ours);
+		else if (t->otid.present && !t->n_components && is_ni_open(m))
+			ni_accept(p, m, ours);
 		else if (t->otid.present)
 			u_abort(p, (uint8_t)(t->otid.val & 0x0f), t->otid.val);
 		return;
