@@ -38,6 +38,42 @@ write_cfg "  bogus_key: 1"
 if err=$("$bin" fw --config "$tmp/fw.yaml" --check 2>&1); then fail "bogus key accepted"; fi
 grep -q "fw.yaml:[0-9]*: links: unknown key bogus_key" <<<"$err" || fail "error text: $err"
 
+# links.simswap_feed (fw_simswap_feed.h): bad values refused with file:line: field: reason,
+# the token in no error
+TOKEN=tok-Qm3Vx8Rz1Lp5
+printf '%s\n' "$TOKEN" > "$tmp/feed.token"
+printf '%s\nsecond-line\n' "$TOKEN" > "$tmp/bad.token"
+expect_feed_error() { # $1: the simswap_feed mapping, $2: expected error text
+	write_cfg "  simswap_feed: $1"
+	if err=$("$bin" fw --config "$tmp/fw.yaml" --check 2>&1); then fail "accepted: $1"; fi
+	grep -qF "fw.yaml:" <<<"$err" && grep -qF "$2" <<<"$err" || fail "error for $1: $err"
+	grep -qF "$TOKEN" <<<"$err" && fail "the token is in the error: $err"
+	return 0
+}
+expect_feed_error "{url: \"http://gw.internal:8443/simswap/feed\", token_file: $tmp/feed.token}" \
+	"links.simswap_feed.url: https required (plain http only to 127.0.0.1)"
+expect_feed_error "{url: \"https://u:p@gw.internal/simswap/feed\", token_file: $tmp/feed.token}" \
+	"links.simswap_feed.url: no user name in the URL"
+expect_feed_error "{url: \"not a url\", token_file: $tmp/feed.token}" "links.simswap_feed.url: not a URL"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\"}" "links.simswap_feed: token_file is needed"
+expect_feed_error "{token_file: $tmp/feed.token}" "links.simswap_feed: url is needed"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/none.token}" \
+	"links.simswap_feed.token_file: cannot read $tmp/none.token: No such file or directory"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/bad.token}" \
+	"links.simswap_feed.token_file: $tmp/bad.token: want one line of 1 to 511 visible characters"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/feed.token, batch: 0}" \
+	"links.simswap_feed.batch: expected a number from 1 to 10000"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/feed.token, batch: 200, queue: 100}" \
+	"links.simswap_feed.batch: larger than the queue (100)"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/feed.token, interval_ms: 5}" \
+	"links.simswap_feed.interval_ms: expected a number from 10 to 600000"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/feed.token, all_bindings: maybe}" \
+	"links.simswap_feed.all_bindings: expected true or false"
+expect_feed_error "{url: \"https://gw.internal/simswap/feed\", token_file: $tmp/feed.token, colour: red}" \
+	"links.simswap_feed: unknown key colour"
+write_cfg "  simswap_feed: {url: \"https://gw.internal:8443/simswap/feed\", token_file: $tmp/feed.token, batch: 100, interval_ms: 1000, queue: 10000, all_bindings: true}"
+"$bin" fw --config "$tmp/fw.yaml" --check >/dev/null 2>&1 || fail "a good simswap_feed refused"
+
 write_cfg ""
 "$bin" fw --config "$tmp/fw.yaml" 2>"$tmp/err" &
 pid=$!

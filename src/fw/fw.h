@@ -26,6 +26,20 @@ typedef int (*fw_decode_fn)(const uint8_t *p, size_t len, struct sig_msg *m, str
 
 #define FW_PATH_MAX 256
 
+/* `links.simswap_feed`: MSISDN-IMSI bindings learned from signalling, posted to the USSD
+ * gateway's POST /simswap/feed (src/fw/fw_simswap_feed.h). Disabled when url is empty. */
+struct fw_simswap_feed_cfg {
+	char url[512];
+	char token_file[FW_PATH_MAX];
+	char ca_file[FW_PATH_MAX];  /* "" = the system's CA store */
+	unsigned batch;             /* lines per POST (0: 100) */
+	unsigned interval_ms;       /* longest wait before a partial batch goes (0: 1000) */
+	unsigned queue;             /* lines waiting at most (0: 10000); more are dropped */
+	unsigned attempts;          /* POSTs of one batch before it is given up (0: 5) */
+	unsigned timeout_ms;        /* one POST, connection included (0: 5000) */
+	bool all_bindings;          /* also first-seen bindings, not only SIM swaps */
+};
+
 /* The `links` section. Strings are owned by the structure. */
 struct fw_links {
 	struct relay_cfg relay;   /* names point into names[] */
@@ -41,6 +55,7 @@ struct fw_links {
 	bool metrics_enabled;
 	char snapshot_file[FW_PATH_MAX];
 	unsigned snapshot_interval_s;  /* 0: 300 */
+	struct fw_simswap_feed_cfg simswap_feed;
 };
 
 /* Parse the links section of the configuration file at path. Errors are "file:line: field:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <yaml.h>
 
 #include "fw.h"
+#include "fw_simswap_feed.h"
 #include "m3ua_asp.h"
 
 struct lwalk {
@@ -28,12 +30,12 @@ static void lerr(struct lwalk *w, const yaml_node_t *n, const char *field, const
 		e->dropped++;
 		return;
 	}
-	char msg[160];
+	char msg[131]; /* the line fits CFG_ERR_LEN */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(e->msg[e->n++], CFG_ERR_LEN, "%.60s:%lu: %.30s: %s", w->file,
+	snprintf(e->msg[e->n++], CFG_ERR_LEN, "%.60s:%lu: %.40s: %s", w->file,
 		 n ? (unsigned long)n->start_mark.line + 1 : 0UL, field, msg);
 }
 
@@ -355,6 +357,68 @@ static void sub_snapshot(struct lwalk *w, yaml_node_t *n)
 	}
 }
 
+/* links.simswap_feed: where the firewall posts the bindings it learns (fw_simswap_feed.h). */
+static void sub_simswap_feed(struct lwalk *w, yaml_node_t *n)
+{
+	struct fw_simswap_feed_cfg *o = &w->out->simswap_feed;
+	static const struct {
+		const char *key;
+		uint64_t min, max;
+		size_t off;
+	} nums[] = {
+		{"batch", 1, 10000, offsetof(struct fw_simswap_feed_cfg, batch)},
+		{"interval_ms", 10, 600000, offsetof(struct fw_simswap_feed_cfg, interval_ms)},
+		{"queue", 1, 1000000, offsetof(struct fw_simswap_feed_cfg, queue)},
+		{"attempts", 1, 100, offsetof(struct fw_simswap_feed_cfg, attempts)},
+		{"timeout_ms", 100, 60000, offsetof(struct fw_simswap_feed_cfg, timeout_ms)},
+	};
+	yaml_node_t *url_node = NULL, *tok_node = NULL, *batch_node = NULL;
+	char field[64], why[200];
+	if (!is_map(w, n, "links.simswap_feed"))
+		return;
+	FOR_PAIRS(n, k, v)
+	{
+		const char *key = pkey(k);
+		uint64_t u;
+		bool known = false;
+		snprintf(field, sizeof(field), "links.simswap_feed.%s", key);
+		for (unsigned i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+			if (!strcmp(key, nums[i].key)) {
+				known = true;
+				if (luint(w, v, field, nums[i].min, nums[i].max, &u))
+					*(unsigned *)((char *)o + nums[i].off) = (unsigned)u;
+				if (i == 0)
+					batch_node = v;
+			}
+		if (known)
+			continue;
+		if (!strcmp(key, "url")) {
+			if (ltext(w, v, field, o->url, sizeof(o->url)) &&
+			    fw_simswap_feed_check_url(o->url, why, sizeof(why)) < 0)
+				lerr(w, v, field, "%s", why);
+			url_node = v;
+		} else if (!strcmp(key, "token_file")) {
+			char tok[FW_FEED_TOKEN_MAX];
+			if (ltext(w, v, field, o->token_file, sizeof(o->token_file)) &&
+			    fw_simswap_feed_read_token(o->token_file, tok, sizeof(tok), why, sizeof(why)) < 0)
+				lerr(w, v, field, "%s", why);
+			memset(tok, 0, sizeof(tok));
+			tok_node = v;
+		} else if (!strcmp(key, "ca_file"))
+			ltext(w, v, field, o->ca_file, sizeof(o->ca_file));
+		else if (!strcmp(key, "all_bindings"))
+			lbool(w, v, field, &o->all_bindings);
+		else
+			lerr(w, k, "links.simswap_feed", "unknown key %s", key);
+	}
+	if (!url_node)
+		lerr(w, n, "links.simswap_feed", "url is needed (the gateway's /simswap/feed)");
+	if (!tok_node)
+		lerr(w, n, "links.simswap_feed", "token_file is needed (the gateway's sim_swap.feed_token_file)");
+	if (batch_node && o->batch > (o->queue ? o->queue : 10000))
+		lerr(w, batch_node, "links.simswap_feed.batch", "larger than the queue (%u)", o->queue ? o->queue : 10000);
+}
+
 static void walk_links(struct lwalk *w, yaml_node_t *n)
 {
 	static const char *const fail_names[] = {"open", "closed", NULL};
@@ -396,6 +460,8 @@ static void walk_links(struct lwalk *w, yaml_node_t *n)
 			sub_metrics(w, v);
 		else if (!strcmp(key, "snapshot"))
 			sub_snapshot(w, v);
+		else if (!strcmp(key, "simswap_feed"))
+			sub_simswap_feed(w, v);
 		else
 			lerr(w, k, "links", "unknown key %s", key);
 	}

@@ -178,6 +178,11 @@ int fw_engine_init(struct fw_engine *e, const char *config_path, fw_decode_fn de
 		fw_engine_fini(e);
 		return rc;
 	}
+	if (e->links.simswap_feed.url[0] &&
+	    !(e->feed = fw_simswap_feed_new(&e->links.simswap_feed, err, errsz))) {
+		fw_engine_fini(e);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -202,6 +207,8 @@ int fw_engine_snapshot(struct fw_engine *e, char *err, size_t errsz)
 
 void fw_engine_fini(struct fw_engine *e)
 {
+	fw_simswap_feed_free(e->feed);
+	e->feed = NULL;
 	outputs_close(e);
 	policy_free(e->ctx);
 	if (e->state)
@@ -226,7 +233,8 @@ static bool links_differ(const struct fw_links *a, const struct fw_links *b)
 	if (x->n_partners != y->n_partners || x->n_homes != y->n_homes || a->usrsctp_port != b->usrsctp_port ||
 	    x->home_down != y->home_down || x->hold_max_msgs != y->hold_max_msgs ||
 	    x->hold_max_bytes != y->hold_max_bytes || strcmp(a->metrics_addr, b->metrics_addr) ||
-	    a->metrics_port != b->metrics_port || a->metrics_enabled != b->metrics_enabled)
+	    a->metrics_port != b->metrics_port || a->metrics_enabled != b->metrics_enabled ||
+	    memcmp(&a->simswap_feed, &b->simswap_feed, sizeof(a->simswap_feed)))
 		return true;
 	for (unsigned i = 0; i < x->n_partners; i++) {
 		const struct m3ua_sg_cfg *p = &x->partners[i].sg, *q = &y->partners[i].sg;
@@ -329,6 +337,8 @@ int fw_engine_judge(struct fw_engine *e, unsigned li, const uint8_t *p, size_t l
 		rc = -EBADMSG;
 	} else {
 		policy_eval(e->ctx, m, now, v);
+		if (e->feed)
+			fw_simswap_feed_verdict(e->feed, v, now);
 	}
 	if (li < 2 * RELAY_MAX_LINKS && v->action <= ACT_BLOCK)
 		e->verdicts[li][v->action]++;

@@ -7,6 +7,7 @@
 
 #include "capture.h"
 #include "fw.h"
+#include "fw_simswap_feed.h"
 #include "policy.h"
 
 #define FW_LAT_BUCKETS 12
@@ -20,6 +21,7 @@ struct fw_engine {
 	struct policy_config *cfg;
 	struct policy_ctx *ctx;
 	struct sub_state *state; /* owned: survives reloads */
+	struct fw_simswap_feed *feed; /* links.simswap_feed; NULL when not configured */
 	struct fw_links links;
 
 	FILE *alerts;

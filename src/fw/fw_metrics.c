@@ -179,5 +179,7 @@ size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_name
 		e->state->ops->stats(e->state, &st);
 	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_subscribers Subscribers in the state.\n# TYPE dfsguard_fw_subscribers gauge\n"
 			      "dfsguard_fw_subscribers %" PRIu64 "\n", st.subscribers);
+	if (e->feed)
+		fw_simswap_feed_metrics(e->feed, out, outsz, &off);
 	return off;
 }

@@ -726,9 +726,12 @@ static void bind_identity(struct eval *e, const char *msisdn, const char *imsi)
 	char old[SUB_IMSI_MAX];
 	if (!msisdn || !imsi || !msisdn[0] || !imsi_like(imsi))
 		return;
+	bool had = s->ops->imsi_of(s, msisdn, e->now, old) == 0;
 	int rc = s->ops->bind(s, msisdn, imsi, e->now, old);
 	if (rc >= 0)
 		e->v->learned = true;
+	if (rc == 0 && !had)
+		e->v->bound_new = true;
 	if (rc == 1) {
 		e->v->sim_swap = true;
 		copy_str(e->v->swap_old_imsi, sizeof(e->v->swap_old_imsi), old);
@@ -858,7 +861,7 @@ static void verdict_init(struct verdict *v)
 	memset(v, 0, offsetof(struct verdict, reason));
 	v->opcode = -1;
 	v->reason[0] = v->imsi[0] = v->msisdn[0] = v->calling_gt[0] = v->called_gt[0] = 0;
-	v->sim_swap = v->learned = false;
+	v->sim_swap = v->learned = v->bound_new = false;
 	v->swap_old_imsi[0] = 0;
 }
 

@@ -44,6 +44,7 @@ struct verdict {
 	/* events */
 	bool sim_swap;        /* the MSISDN moved to another IMSI */
 	char swap_old_imsi[16];
+	bool bound_new;       /* the MSISDN got its first IMSI binding from this message */
 	bool learned;         /* subscriber state was updated from this message */
 };
 

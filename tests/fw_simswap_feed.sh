@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The firewall shares the SIM swaps it sees with the USSD gateway (issue 5): `dfsguard ussd`
+# (SQLite, plain HTTP on 127.0.0.1) and `dfsguard fw --listen-pcap lo` with links.simswap_feed
+# pointing at the gateway's POST /simswap/feed. On the mirror (M3UA over TCP port 2905 on lo), a
+# partner SMSC asks our HLR sendRoutingInfoForSM for one MSISDN twice; the HLR answers IMSI A,
+# then IMSI B. The gateway, which never saw the number, must then report it swapped through the
+# CAMARA API (POST /sim-swap/v1/check). Then the same traffic with the gateway down: the sender
+# counts failures, the firewall's verdicts are the same. Needs capture rights on lo and port 2905.
+set -u
+bin="$1/bin/dfsguard"
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+gw=
+fw=
+trap '[ -n "$fw" ] && kill "$fw" 2>/dev/null; [ -n "$gw" ] && kill "$gw" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*"
+	for f in gw.err fw.err; do [ -f "$tmp/$f" ] && sed "s/^/$f: /" "$tmp/$f" | tail -15; done
+	exit 1
+}
+command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+command -v curl >/dev/null || { echo "curl (the command) not installed: skipped"; exit 77; }
+python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",2905))' 2>/dev/null ||
+	{ echo "port 2905 on 127.0.0.1 is in use: skipped"; exit 77; }
+
+MSISDN=255790001234 IMSI_A=640990000000101 IMSI_B=640990000000202
+FEED_TOKEN=feed-token-Zq7R2vX9kL0mN4pT
+CAMARA_TOKEN=camara-token-Hb3Yc8Wd1Fe6Gj5K
+printf '%s\n' "$FEED_TOKEN" >"$tmp/feed.token"
+printf '%s\n' "$CAMARA_TOKEN" >"$tmp/camara.token"
+printf 'aggregator-secret-key-0123456789\n' >"$tmp/agg.key"
+
+# ---- the gateway ----
+cat >"$tmp/gw.yaml" <<YAML
+ussd:
+  listen: "127.0.0.1:0"
+  database: {backend: sqlite, path: $tmp/gw.db}
+  audit_log: $tmp/audit.jsonl
+  alert_log: $tmp/gw-alerts.jsonl
+  messages: $root/config/messages/en.yaml
+  aggregator: {secret_file: $tmp/agg.key}
+  pin: {argon2_ops: 1, argon2_mem_kib: 8}
+  sim_swap: {cooling_period: 86400, feed_token_file: $tmp/feed.token,
+             camara_token_file: $tmp/camara.token}
+  wallet: {brand: DFS Wallet, currency: TZS, country_code: "255"}
+  services: [{code: "*150#", app: wallet}]
+YAML
+"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/gw.err" &
+gw=$!
+port=
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9][0-9]*\).*/\1/p' "$tmp/gw.err" | head -1)
+	[ -n "$port" ] && break
+	kill -0 "$gw" 2>/dev/null || fail "gateway exited"
+	sleep 0.1
+done
+[ -n "$port" ] || fail "gateway printed no HTTP port"
+
+camara_check() { # prints the body of POST /sim-swap/v1/check for $MSISDN
+	curl -s -m 5 -H "Authorization: Bearer $CAMARA_TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"phoneNumber\": \"+$MSISDN\", \"maxAge\": 24}" "http://127.0.0.1:$port/sim-swap/v1/check"
+}
+camara_check | grep -q IDENTIFIER_NOT_FOUND || fail "the gateway knew the number before: $(camara_check)"
+
+# ---- the firewall, passive on lo ----
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_fw() { # URL
+	sed -n '1,/^links:/p' "$root/config/example.yaml" | sed '$d' >"$tmp/fw.yaml"
+	cat >>"$tmp/fw.yaml" <<YAML
+links:
+  partners: [{name: mirror, listen: "tcp:127.0.0.1:1"}]
+  home: [{name: unused, connect: "tcp:127.0.0.1:1"}]
+  alerts: {file: "$tmp/alerts.jsonl"}
+  metrics: {port: $mport}
+  simswap_feed: {url: "$1", token_file: "$tmp/feed.token", batch: 10, interval_ms: 50,
+                 attempts: 3, timeout_ms: 1000}
+YAML
+	: >"$tmp/alerts.jsonl"
+	"$bin" fw --config "$tmp/fw.yaml" --listen-pcap lo 2>"$tmp/fw.err" &
+	fw=$!
+	for _ in $(seq 50); do grep -q "passive on lo" "$tmp/fw.err" && break; kill -0 "$fw" 2>/dev/null || break; sleep 0.1; done
+	if ! grep -q "passive on lo" "$tmp/fw.err"; then
+		grep -qi "permission\|operation not permitted" "$tmp/fw.err" && { echo "no capture rights on lo: skipped"; exit 77; }
+		fail "passive mode did not start"
+	fi
+	sleep 0.5
+}
+stop_fw() {
+	kill -TERM "$fw"; wait "$fw"; local rc=$?; fw=
+	[ "$rc" = 0 ] || fail "firewall exit status $rc"
+}
+metric() { curl -s -m 5 "http://127.0.0.1:$mport/metrics" | sed -n "s/^$1 //p"; }
+
+# Two SRI-for-SM dialogues from Savanna's SMSC to our HLR, answered with IMSI A then B, and one
+# anyTimeInterrogation from a GT without a roaming agreement (an FW-CAT1 alert either way).
+traffic() {
+	MSISDN=$MSISDN IMSI_A=$IMSI_A IMSI_B=$IMSI_B python3 - <<'PY' || fail "traffic generator"
+import os, socket, struct
+def tlv(tag, v):
+    n = len(v)
+    ln = bytes([n]) if n < 128 else bytes([0x81, n])
+    return bytes([tag]) + ln + v
+def bcd(d):
+    d = d + ("f" if len(d) % 2 else "")
+    return bytes(int(d[i+1], 16) << 4 | int(d[i], 16) for i in range(0, len(d), 2))
+def gt(digits, ssn):  # Q.713 3.4: GT indicator 4, E.164, filler 0 for an odd count
+    es = 1 if len(digits) % 2 else 2
+    return bytes([0x12, ssn, 0, 0x10 | es, 0x04]) + bcd(digits + ("0" if len(digits) % 2 else ""))
+def udt(called, calling, data):
+    h = bytes([0x09, 0x00, 3, 2 + 1 + len(called), 1 + 1 + len(called) + 1 + len(calling)])
+    return h + bytes([len(called)]) + called + bytes([len(calling)]) + calling + bytes([len(data)]) + data
+def param(tag, v):
+    pad = (4 - len(v) % 4) % 4
+    return struct.pack(">HH", tag, 4 + len(v)) + v + b"\0" * pad
+def m3ua_data(opc, dpc, sccp):
+    pd = struct.pack(">II", opc, dpc) + bytes([3, 2, 0, 5]) + sccp
+    body = param(0x0006, struct.pack(">I", 1)) + param(0x0210, pd)
+    return struct.pack(">BBBBI", 1, 0, 1, 1, 8 + len(body)) + body
+DLG_AS_ID = tlv(0x06, bytes.fromhex("00118605010101"))
+AC = tlv(0xa1, tlv(0x06, bytes.fromhex("04000001001403")))  # shortMsgGatewayContext-v3
+def begin(otid, invoke):
+    aarq = tlv(0x60, tlv(0x80, b"\x07\x80") + AC)
+    dlg = tlv(0x6b, tlv(0x28, DLG_AS_ID + tlv(0xa0, aarq)))
+    return tlv(0x62, tlv(0x48, otid) + dlg + tlv(0x6c, invoke))
+def end(dtid, result):
+    aare = tlv(0x61, tlv(0x80, b"\x07\x80") + AC + tlv(0xa2, tlv(0x02, b"\x00")) +
+               tlv(0xa3, tlv(0xa1, tlv(0x02, b"\x00"))))
+    dlg = tlv(0x6b, tlv(0x28, DLG_AS_ID + tlv(0xa0, aare)))
+    return tlv(0x64, tlv(0x49, dtid) + dlg + tlv(0x6c, result))
+msisdn, imsis = os.environ["MSISDN"], [os.environ["IMSI_A"], os.environ["IMSI_B"]]
+smsc, hlr, msc = "25479900300", "25579900001", "25579900100"
+frames = []
+for k, imsi in enumerate(imsis):
+    tid = struct.pack(">I", 0x5100 + k)
+    arg = tlv(0x30, tlv(0x80, b"\x91" + bcd(msisdn)) + tlv(0x81, b"\xff") + tlv(0x82, b"\x91" + bcd(smsc)))
+    inv = tlv(0xa1, tlv(0x02, b"\x01") + tlv(0x02, bytes([45])) + arg)
+    res = tlv(0x30, tlv(0x04, bcd(imsi)) + tlv(0xa0, tlv(0x81, b"\x91" + bcd(msc))))
+    rrl = tlv(0xa2, tlv(0x02, b"\x01") + tlv(0x30, tlv(0x02, bytes([45])) + res))
+    frames.append(m3ua_data(0x0202, 0x1201, udt(gt(hlr, 6), gt(smsc, 8), begin(tid, inv))))
+    frames.append(m3ua_data(0x1201, 0x0202, udt(gt(smsc, 8), gt(hlr, 6), end(tid, rrl))))
+ati = bytes.fromhex(
+    "627e4804000000026b432841060700118605010101a036603480020780a109060704000001001d03be2328210607"
+    "04000001010101a016a01480099611111111111111f18107961111111111f16c31a12f0201000201473027a00980"
+    "0711111111111111a10f80008100830084010086008500870083099611111111111111f1")
+frames.append(m3ua_data(0x0202, 0x1201, udt(gt("25579900001", 6), gt("33612345678", 7), ati)))
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 2905)); srv.listen(1)
+cli = socket.create_connection(("127.0.0.1", 2905)); peer, _ = srv.accept()
+for f in frames:
+    cli.sendall(f)
+peer.settimeout(2)
+got, want = 0, sum(len(f) for f in frames)
+while got < want:
+    got += len(peer.recv(65536))
+cli.close(); peer.close(); srv.close()
+PY
+}
+
+# ---- 1: gateway up ----
+start_fw "http://127.0.0.1:$port/simswap/feed"
+traffic
+sent=
+for _ in $(seq 100); do sent=$(metric 'dfsguard_fw_simswap_feed_lines_total{outcome="sent"}'); [ "$sent" = 2 ] && break; sleep 0.1; done
+[ "$sent" = 2 ] || fail "expected 2 lines sent (old and new pairing), got '${sent}'; $(curl -s "http://127.0.0.1:$mport/metrics" | grep simswap)"
+[ "$(metric 'dfsguard_fw_simswap_feed_lines_total{outcome="failed"}')" = 0 ] || fail "failures with the gateway up"
+body=$(camara_check)
+grep -q '"swapped":true' <<<"$body" || fail "the gateway does not report the swap: $body"
+ref=$(grep -c '"rule":"FW-CAT1"' "$tmp/alerts.jsonl")
+[ "$ref" = 1 ] || fail "expected one FW-CAT1 alert, got $ref"
+grep -q '"sim_swap"' "$tmp/alerts.jsonl" && fail "a SIM swap alone raised an alert"
+verdicts_up=$(curl -s "http://127.0.0.1:$mport/metrics" | grep '^dfsguard_fw_verdicts_total')
+stop_fw
+sqlite3 "$tmp/gw.db" "SELECT old_imsi, new_imsi, source FROM sim_swap_events" 2>/dev/null |
+	grep -q "^$IMSI_A|$IMSI_B|operator-feed$" ||
+	{ command -v sqlite3 >/dev/null && fail "no swap event A -> B in the gateway database"; }
+echo "ok: the swap seen by the firewall is reported by the gateway's CAMARA API"
+
+# ---- 2: gateway down: failures counted, verdicts unchanged ----
+kill -TERM "$gw"; wait "$gw"; gw=
+start_fw "http://127.0.0.1:$port/simswap/feed"
+traffic
+failed=
+for _ in $(seq 100); do failed=$(metric 'dfsguard_fw_simswap_feed_lines_total{outcome="failed"}'); [ "$failed" = 2 ] && break; sleep 0.1; done
+[ "$failed" = 2 ] || fail "expected 2 lines failed with the gateway down, got '$failed'"
+errors=$(metric dfsguard_fw_simswap_feed_post_errors_total)
+[ "$errors" = 3 ] || fail "expected 3 POST attempts to fail (attempts: 3), got '$errors'"
+[ "$(metric 'dfsguard_fw_simswap_feed_lines_total{outcome="sent"}')" = 0 ] || fail "lines sent to a down gateway"
+[ "$(curl -s "http://127.0.0.1:$mport/metrics" | grep '^dfsguard_fw_verdicts_total')" = "$verdicts_up" ] ||
+	fail "verdicts differ with the gateway down"
+[ "$(grep -c '"rule":"FW-CAT1"' "$tmp/alerts.jsonl")" = 1 ] || fail "FW-CAT1 alert missing with the gateway down"
+stop_fw
+grep -q "$FEED_TOKEN" "$tmp/fw.err" "$tmp/alerts.jsonl" "$tmp/fw.yaml" && fail "the feed token leaked"
+grep -q "simswap feed: POST failed" "$tmp/fw.err" || fail "no feed failure reported on stderr"
+echo "ok: a down gateway costs feed failures, not verdicts"
