@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,8 +267,9 @@ static void deadline_in(struct timespec *ts, unsigned ms)
 	}
 }
 
-/* Settle the batch in flight after a POST (under mu). Returns true when it is done with. */
-static bool settle(struct fw_simswap_feed *f, enum post_result r, unsigned attempt)
+/* Count a POST of the batch in flight (under mu); the batch is done with when it went, was
+ * refused, or used its last attempt. */
+static void settle(struct fw_simswap_feed *f, enum post_result r, unsigned attempt)
 {
 	if (r == POST_OK)
 		f->st.sent += f->inflight;
@@ -277,9 +279,7 @@ static bool settle(struct fw_simswap_feed *f, enum post_result r, unsigned attem
 		if (r != POST_OK)
 			f->st.failed += f->inflight;
 		f->inflight = 0;
-		return true;
 	}
-	return false;
 }
 
 static void *sender_main(void *arg)
@@ -392,7 +392,12 @@ struct fw_simswap_feed *fw_simswap_feed_new(const struct fw_simswap_feed_cfg *cf
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	/* the sender takes no signals: the daemon reads them from a signalfd on its loop */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&f->thread, NULL, sender_main, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		snprintf(err, errsz, "simswap_feed: cannot start the sender: %s", strerror(rc));
 		pthread_cond_destroy(&f->cv);
