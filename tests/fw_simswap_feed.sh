@@ -4,7 +4,8 @@
 # pointing at the gateway's POST /simswap/feed. On the mirror (M3UA over TCP port 2905 on lo), a
 # partner SMSC asks our HLR sendRoutingInfoForSM for one MSISDN twice; the HLR answers IMSI A,
 # then IMSI B. The gateway, which never saw the number, must then report it swapped through the
-# CAMARA API (POST /sim-swap/v1/check). Then the same traffic with the gateway down: the sender
+# CAMARA API (POST /sim-swap/v1/check), and refuse the PIN change of the wallet registered
+# before (GW-SIMSWAP cooling period). Then the same traffic with the gateway down: the sender
 # counts failures, the firewall's verdicts are the same. Needs capture rights on lo and port 2905.
 set -u
 bin="$1/bin/dfsguard"
@@ -15,7 +16,7 @@ fw=
 trap '[ -n "$fw" ] && kill "$fw" 2>/dev/null; [ -n "$gw" ] && kill "$gw" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() {
 	echo "FAIL: $*"
-	for f in gw.err fw.err; do [ -f "$tmp/$f" ] && sed "s/^/$f: /" "$tmp/$f" | tail -15; done
+	for f in gw.err fw.err gw-alerts.jsonl; do [ -f "$tmp/$f" ] && sed "s/^/$f: /" "$tmp/$f" | tail -15; done
 	exit 1
 }
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
@@ -42,9 +43,10 @@ ussd:
   pin: {argon2_ops: 1, argon2_mem_kib: 8}
   sim_swap: {cooling_period: 86400, feed_token_file: $tmp/feed.token,
              camara_token_file: $tmp/camara.token}
-  wallet: {brand: DFS Wallet, currency: TZS, country_code: "255"}
+  wallet: {brand: DFS Wallet, currency: TZS, country_code: "255", kyc_csv: $tmp/kyc.csv}
   services: [{code: "*150#", app: wallet}]
 YAML
+printf 'msisdn,name\n%s,Neema Said\n' "$MSISDN" >"$tmp/kyc.csv"
 "$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/gw.err" &
 gw=$!
 port=
@@ -61,6 +63,23 @@ camara_check() { # prints the body of POST /sim-swap/v1/check for $MSISDN
 		-d "{\"phoneNumber\": \"+$MSISDN\", \"maxAge\": 24}" "http://127.0.0.1:$port/sim-swap/v1/check"
 }
 camara_check | grep -q IDENTIFIER_NOT_FOUND || fail "the gateway knew the number before: $(camara_check)"
+
+# the HTTP face (aggregator callbacks, no IMSI): the subscriber registers a wallet; PIN change
+# is offered. The gateway learns no IMSI from these dialogues: only the feed can tell it.
+ussd() { # SESSION TEXT -> the answer
+	local body="sessionId=$1&serviceCode=%2A150%23&phoneNumber=%2B$MSISDN&networkCode=64099&text=$2" ts sig
+	ts=$(date +%s)
+	sig=$(python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), (sys.argv[2] + "." + sys.argv[3]).encode(), hashlib.sha256).hexdigest())' \
+		aggregator-secret-key-0123456789 "$ts" "$body")
+	curl -s -m 5 -H "X-DFSG-Timestamp: $ts" -H "X-DFSG-Signature: $sig" --data "$body" "http://127.0.0.1:$port/ussd"
+}
+PIN=739164
+for t in "" 1 "1*$PIN"; do ussd reg1 "$t" | grep -q "^CON" || fail "registration step '$t': $(ussd reg1 "$t")"; done
+a=$(ussd reg1 "1*$PIN*$PIN")
+[ "${a#END Welcome to DFS Wallet, Neema Said}" != "$a" ] || fail "registration: $a"
+ussd chg1 "" | grep -q "^CON DFS Wallet" || fail "menu"
+a=$(ussd chg1 6)
+[ "$a" = "CON Enter your current PIN" ] || fail "PIN change before the swap: $a"
 
 # ---- the firewall, passive on lo ----
 mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -165,6 +184,12 @@ for _ in $(seq 100); do sent=$(metric 'dfsguard_fw_simswap_feed_lines_total{outc
 [ "$(metric 'dfsguard_fw_simswap_feed_lines_total{outcome="failed"}')" = 0 ] || fail "failures with the gateway up"
 body=$(camara_check)
 grep -q '"swapped":true' <<<"$body" || fail "the gateway does not report the swap: $body"
+# GW-SIMSWAP: the cooling period started by the firewall's report refuses the PIN change
+ussd chg2 "" | grep -q "^CON DFS Wallet" || fail "menu after the swap"
+a=$(ussd chg2 6)
+[ "$a" = "END For your security, payments and PIN changes are paused for 24 hours after a SIM change. Visit an agent with your ID." ] ||
+	fail "PIN change in the cooling period: $a"
+grep "GW-SIMSWAP" "$tmp/gw-alerts.jsonl" | grep -q "refused during the SIM swap cooling period" || fail "no GW-SIMSWAP refusal alert"
 ref=$(grep -c '"rule":"FW-CAT1"' "$tmp/alerts.jsonl")
 [ "$ref" = 1 ] || fail "expected one FW-CAT1 alert, got $ref"
 grep -q '"sim_swap"' "$tmp/alerts.jsonl" && fail "a SIM swap alone raised an alert"
