@@ -686,7 +686,8 @@ static void reload(enum tp_kind kind)
 	unsigned before = send_mix(w, 40, 4, BAD_ATTACK);
 	assert_int_equal(fw_reload(w->fw, err, sizeof(err)), 0);
 	unsigned after = send_mix(w, 40, 4, BAD_ATTACK);
-	RUN_UNTIL(w, w->sink_rx - w->sink_attacks >= 160 && w->sink_attacks >= after);
+	RUN_UNTIL(w, w->sink_rx - w->sink_attacks >= 160 && w->sink_attacks >= after &&
+			     w->sink_attacks + w->p_answers - 10 >= before + after);
 	settle(w);
 	assert_null(w->sink_bad);
 	assert_int_equal(w->sink_rx - w->sink_attacks, 160);
