@@ -72,4 +72,7 @@ want=$("$bin" decode "$caps/m3ua_isup.cap" 2>/dev/null | grep -c '"m3ua":{"class
 "$bin" analyze --config "$tmp/fw.yaml" --json "$caps/m3ua_isup.cap" > "$tmp/analyze.jsonl" 2>/dev/null
 cmp -s "$tmp/analyze.jsonl" "$tmp/alerts.jsonl" 2>/dev/null || [ ! -s "$tmp/analyze.jsonl" ] ||
 	fail "m3ua_isup.cap: passive replay and analyze disagree"
+# a capture that cannot be read is an error, not an empty replay
+if "$bin" fw --config "$tmp/fw.yaml" --replay-pcap "$tmp/missing.pcap" 2>"$tmp/err"; then fail "missing capture accepted"; fi
+grep -q "missing.pcap" "$tmp/err" || fail "the error does not name the capture: $(cat "$tmp/err")"
 echo "passive replay: M2UA MAP blocked like analyze (FW-USSD-SPOOF), CAMEL quiet, $n ISUP messages judged"
