@@ -28,35 +28,20 @@
 #include "m3ua.h"
 #include "map.h"
 #include "policy.h"
-#include "sigmsg_build.h"
+#include "fw_testlib.h"
 #include "sccp.h"
 #include "tcap.h"
 #include "transport.h"
 
 #define RC 7
 #define NSLS 8
-#define PC_HOME 0x0101
-#define PC_PARTNER 0x0202
+#define PC_HOME FWT_PC_HOME
+#define PC_PARTNER FWT_PC_PARTNER
 
-#define HOME_IMSI "640990000000001"
-#define HOME_HLR "25579900001"
-#define ALPEN_VLR "491799001234"
-#define FOREIGN_GT "33612345678"
+#define HOME_HLR FWT_HOME_HLR
+#define ALPEN_VLR FWT_ALPEN_VLR
+#define FOREIGN_GT FWT_FOREIGN_GT
 #define MAX_ATTACKS 1024
-
-static const char *policy_yaml =
-	"operator: Test\n"
-	"home:\n"
-	"  country_code: '255'\n"
-	"  imsi_prefixes: ['64099']\n"
-	"  gt_prefixes: ['2557990']\n"
-	"  msisdn_prefixes: ['25579']\n"
-	"nodes:\n"
-	"  hlr: ['25579900001']\n"
-	"  vlr: ['25579900100']\n"
-	"  msc: ['25579900100']\n"
-	"partners:\n"
-	"  - {name: Alpen, country: '49', gt_prefixes: ['49179900'], imsi_prefixes: ['26299']}\n";
 
 /* ---- the test's peers ---- */
 
@@ -95,7 +80,7 @@ struct world {
 #define UL_TID(sls, seq) ((uint32_t)(sls) << 24 | (seq))
 #define ATI_TID(n) (0xa0000000u | (n))
 #define BAD_TID(n) (0xb0000000u | (n))
-#define VECTOR_TID 2u /* the otid of sigfw-cases.md's anyTimeInterrogation */
+#define VECTOR_TID FWT_VECTOR_TID
 
 /* TCAP bytes in an SCCP UDT from calling to called, in an M3UA DATA from the partner to home
  * (with the partner link's network appearance and routing context) or from home to the partner. */
@@ -117,19 +102,10 @@ static size_t wrap_udt(const struct world *w, uint8_t *buf, size_t cap, const ui
 	return wb.len;
 }
 
-/* updateLocation of the home subscriber roaming at Alpen, from Alpen's VLR: allowed. Its otid
- * numbers it within its SLS. */
+/* updateLocation from Alpen's VLR; its otid numbers it within its SLS. */
 static size_t ul_tcap(uint8_t *tcap, size_t cap, uint8_t sls, uint32_t seq)
 {
-	struct map_fields f;
-	map_fields_init(&f);
-	f.has_imsi = true;
-	snprintf(f.imsi, sizeof(f.imsi), "%s", HOME_IMSI);
-	tl_maddr(&f.vlr, ALPEN_VLR);
-	tl_maddr(&f.msc, ALPEN_VLR);
-	struct dfs_wbuf tw = dfs_wbuf_init(tcap, cap);
-	assert_int_equal(map_build_begin(&tw, UL_TID(sls, seq), 1, 3, 2, 1, &f), 0);
-	return tw.len;
+	return fwt_ul_tcap(tcap, cap, UL_TID(sls, seq));
 }
 
 static size_t build_ul(const struct world *w, uint8_t *buf, size_t cap, uint8_t sls, uint32_t seq)
@@ -173,26 +149,10 @@ static size_t build_ati(const struct world *w, uint8_t *buf, size_t cap, uint8_t
 	return wrap_udt(w, buf, cap, tcap, tl, FOREIGN_GT, HOME_HLR, sls, true);
 }
 
-/* The anyTimeInterrogation Begin of ../shared/vectors/sigfw-cases.md (otid 2), bytes nobody
- * here wrote. */
-static const char sigfw_ati_hex[] =
-	"627e4804000000026b432841060700118605010101a036603480020780a109060704000001001d03be2328210607"
-	"04000001010101a016a01480099611111111111111f18107961111111111f16c31a12f0201000201473027a00980"
-	"0711111111111111a10f80008100830084010086008500870083099611111111111111f1";
-
-static size_t vector_tcap(uint8_t *tcap, size_t cap)
-{
-	size_t tl = strlen(sigfw_ati_hex) / 2;
-	assert_true(tl <= cap);
-	for (size_t i = 0; i < tl; i++)
-		assert_int_equal(sscanf(sigfw_ati_hex + 2 * i, "%2hhx", &tcap[i]), 1);
-	return tl;
-}
-
 static size_t build_vector_ati(const struct world *w, uint8_t *buf, size_t cap, uint8_t sls)
 {
 	uint8_t tcap[256];
-	size_t tl = vector_tcap(tcap, sizeof(tcap));
+	size_t tl = fwt_vector_tcap(tcap, sizeof(tcap));
 	return wrap_udt(w, buf, cap, tcap, tl, FOREIGN_GT, HOME_HLR, sls, true);
 }
 
@@ -255,7 +215,7 @@ static const char *check_answer(struct world *w, const struct sig_msg *a)
 			return "the UDTS does not return the Begin";
 		tid = t->otid.val;
 		uint8_t want[512];
-		size_t wl = tid == VECTOR_TID ? vector_tcap(want, sizeof(want))
+		size_t wl = tid == VECTOR_TID ? fwt_vector_tcap(want, sizeof(want))
 					      : ati_tcap(want, sizeof(want), tid & 0xffffff);
 		if (a->sccp.data.len != wl || memcmp(a->sccp.data.p, want, wl))
 			return "the UDTS does not return the SCCP data unchanged";
@@ -337,7 +297,7 @@ static void write_config(struct world *w, const char *extra_links, bool monitor)
 		snprintf(na, sizeof(na), ", network_appearance: %u", w->na);
 	FILE *f = fopen(w->cfg_path, "w");
 	assert_non_null(f);
-	fprintf(f, "%s", policy_yaml);
+	fprintf(f, "%s", fwt_policy_yaml);
 	if (monitor)
 		fprintf(f, "policy: {monitor: true}\n");
 	if (w->rules)
@@ -488,20 +448,6 @@ static void check_counters(struct world *w)
 	}
 }
 
-static unsigned count_lines(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char line[4096];
-	unsigned n = 0;
-	while (fgets(line, sizeof(line), f))
-		if (!needle || strstr(line, needle))
-			n++;
-	fclose(f);
-	return n;
-}
-
 static int count_unit(void *ud, const struct cap_unit *u)
 {
 	(*(unsigned *)ud)++;
@@ -576,12 +522,12 @@ static void legit_and_attacks(enum tp_kind kind)
 	assert_int_equal(metric(w, "dfsguard_fw_subscribers "), 1);
 	check_counters(w);
 	/* every block is an alert line in the analyze --json schema, and a capture record */
-	assert_int_equal(count_lines(w->alerts, "\"rule\":\"FW-CAT1\""), 40);
-	assert_int_equal(count_lines(w->alerts, "\"verdict\":\"block\""), 40);
-	assert_int_equal(count_lines(w->alerts, "\"opcode\":71"), 40);
-	assert_int_equal(count_lines(w->alerts, "\"calling_gt\":\"" FOREIGN_GT "\""), 40);
-	assert_int_equal(count_lines(w->alerts, "\"answer\":\"tcap-abort\""), 40);
-	assert_int_equal(count_lines(w->alerts, NULL), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"rule\":\"FW-CAT1\""), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"verdict\":\"block\""), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"opcode\":71"), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"calling_gt\":\"" FOREIGN_GT "\""), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"answer\":\"tcap-abort\""), 40);
+	assert_int_equal(fwt_count_lines(w->alerts, NULL), 40);
 	fw_stop(w);
 	unsigned units = 0;
 	char err[256];
@@ -617,7 +563,7 @@ static void answers(enum tp_kind kind)
 	answer_phase(w, NULL, ANSWER_TCAP_ABORT, 0);
 	/* map-error: an End accepting the dialogue, ReturnError(systemFailure) for the Invoke */
 	answer_phase(w, "rules:\n  FW-CAT1: {answer: map-error, map_error: 34}\n", ANSWER_MAP_ERROR, 34);
-	assert_int_equal(count_lines(w->alerts, "\"map_error\":34"), 8);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"map_error\":34"), 8);
 	/* udts: the SCCP data returned unchanged */
 	answer_phase(w, "rules:\n  FW-CAT1: {answer: udts}\n", ANSWER_UDTS, 0);
 	/* none: blocked and dropped, nothing answered */
@@ -636,7 +582,7 @@ static void answers(enum tp_kind kind)
 	fw_get_totals(w->fw, RELAY_FROM_PARTNER, &t);
 	assert_int_equal(t.blocked, 32);
 	assert_int_equal(t.answered, 24);
-	assert_int_equal(count_lines(w->alerts, "\"rule\":\"FW-CAT1\""), 32);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"rule\":\"FW-CAT1\""), 32);
 	check_counters(w);
 	world_free(w);
 }
@@ -657,8 +603,8 @@ static void malformed_flood(enum tp_kind kind)
 	assert_int_equal(t.malformed, 200);
 	assert_int_equal(metric(w, "dfsguard_fw_decode_errors_total "), 200);
 	assert_int_equal(metric(w, "dfsguard_fw_malformed_total{link=\"alpen\"} "), 200);
-	assert_int_equal(count_lines(w->alerts, "\"rule\":\"FW-TCAP\""), 200);
-	assert_int_equal(count_lines(w->alerts, NULL), 200);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"rule\":\"FW-TCAP\""), 200);
+	assert_int_equal(fwt_count_lines(w->alerts, NULL), 200);
 	check_counters(w);
 	/* still working */
 	send_mix(w, 16, 0, BAD_NONE);
@@ -695,7 +641,7 @@ static void reload(enum tp_kind kind)
 	assert_int_equal(w->sink_attacks + (w->p_answers - 10), before + after);
 	if (w->answer_bad)
 		fail_msg("answer: %s", w->answer_bad);
-	assert_int_equal(count_lines(w->alerts, "\"monitor\":true"), w->sink_attacks);
+	assert_int_equal(fwt_count_lines(w->alerts, "\"monitor\":true"), w->sink_attacks);
 	assert_int_equal(metric(w, "dfsguard_fw_reloads_total "), 1);
 	assert_int_equal(m3ua_link_state(w->pasp), M3UA_ASP_ACTIVE); /* the link never dropped */
 	assert_int_equal(m3ua_link_stats(w->pasp)->reconnects, 0);
