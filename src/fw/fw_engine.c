@@ -317,8 +317,10 @@ static void write_alert(struct fw_engine *e, const struct verdict *v, const stru
 static void capture_msg(struct fw_engine *e, const struct timespec *ts, enum fw_frame kind,
 			const struct sig_msg *m, const uint8_t *p, size_t len)
 {
-	if (kind == FW_FRAME_M3UA)
-		return capture_put(e, ts, p, len);
+	if (kind == FW_FRAME_M3UA) {
+		capture_put(e, ts, p, len);
+		return;
+	}
 	if (!e->cap)
 		return;
 	uint8_t buf[CAP_WRITER_MAX_MSG < 8192 ? CAP_WRITER_MAX_MSG : 8192];
