@@ -869,8 +869,10 @@ int map_op_default_ac(int op, uint8_t *ac, uint8_t *version)
 	const struct map_op_schema *s = schema_for(op);
 	if (!s)
 		return 0;
-	*ac = s->ac;
-	*version = s->ac_version;
+	if (ac)
+		*ac = s->ac;
+	if (version)
+		*version = s->ac_version;
 	return s->ac;
 }
 
