@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "dfs_hex.h"
 #include "ota_wallet.h"
 #include "sigmsg.h"
 
@@ -770,29 +771,10 @@ void ota_cntr_put(uint8_t cntr[OTA_CNTR_LEN], uint64_t v)
 	}
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ota_hex_decode(const char *hex, uint8_t *out, size_t outsz)
 {
-	size_t n = strlen(hex);
-	if (n % 2 || n / 2 > outsz || n / 2 > INT32_MAX)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
+	int n = dfs_hex_decode(hex, out, outsz);
+	return n < 0 ? -1 : n;
 }
 
 bool ota_tar_is_browser(uint32_t tar)
