@@ -127,8 +127,8 @@ static void tp_fd_on_accept(struct evloop *l, int fd, int events, void *ud)
 }
 
 /* fd is bound: listen and watch for connections. */
-static int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep, char *err,
-		    size_t errsz)
+static int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep,
+			   char *err, size_t errsz)
 {
 	if (listen(fd, 128) < 0) {
 		int e = errno;
