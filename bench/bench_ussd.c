@@ -1,8 +1,11 @@
 /* bench_ussd: dialogue steps per second and latency (p50/p99) of the USSD gateway over HTTP on
- * 127.0.0.1, next to a baseline HTTP server (same libmicrohttpd setup) answering a constant.
+ * 127.0.0.1, next to a baseline HTTP server (same libmicrohttpd setup) answering a constant, and
+ * over its MAP face: the simulator's USSD peer (src/sim/ussd_peer.h) as MSC + HLR, an M3UA ASP
+ * over TCP on 127.0.0.1, with C dialogues in flight.
  *
- *   bench_ussd [--steps N] [--clients C] [--pg CONNINFO] [--messages FILE]
- * (run from the source tree, or give --messages config/messages/en.yaml)
+ *   bench_ussd [--steps N] [--clients C] [--pg CONNINFO | --pg auto] [--messages FILE]
+ * (run from the source tree, or give --messages config/messages/en.yaml). --pg auto starts a
+ * throwaway PostgreSQL server as the tests do (tests/pg_harness.h).
  *
  * Mixes: "menu" = dialogues that navigate to a transfer confirmation and cancel (5 steps, no
  * Argon2id); "transfer" = the same with the PIN (Argon2id at the interactive cost) and a ledger
@@ -22,7 +25,11 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "../tests/pg_harness.h"
 #include "appauth.h"
+#include "evloop.h"
+#include "map_listener.h"
+#include "ussd_peer.h"
 #include "ussd_service.h"
 #include "wallet.h"
 
@@ -126,6 +133,14 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void report(const char *name, double *lat, unsigned n, double dt)
+{
+	qsort(lat, n, sizeof(double), cmp);
+	printf("| %-28s | %8u | %10.0f | %8.2f | %8.2f |\n", name, n, n / dt,
+	       n ? lat[n / 2] * 1e3 : 0, n ? lat[(size_t)(n * 0.99)] * 1e3 : 0);
+	fflush(stdout);
+}
+
 static void measure(const char *name, struct run *r)
 {
 	r->cap = r->clients * r->dialogues_per_client * 5;
@@ -143,11 +158,81 @@ static void measure(const char *name, struct run *r)
 	unsigned n = atomic_load(&r->nlat);
 	if (n > r->cap)
 		n = r->cap;
-	qsort(r->lat, n, sizeof(double), cmp);
-	printf("| %-28s | %8u | %10.0f | %8.2f | %8.2f |\n", name, n, n / dt,
-	       n ? r->lat[n / 2] * 1e3 : 0, n ? r->lat[(size_t)(n * 0.99)] * 1e3 : 0);
-	fflush(stdout);
+	report(name, r->lat, n, dt);
 	free(r->lat);
+}
+
+/* --- over the MAP face: the USSD peer keeps C dialogues in flight --- */
+struct map_run {
+	unsigned total, started, done, failed;
+	double *lat;
+	unsigned nlat, cap;
+};
+
+static void map_screen(struct ussd_peer *p, void *ud, const char *text, bool end, uint64_t us)
+{
+	(void)ud, (void)text, (void)end;
+	struct map_run *m = ussd_peer_userdata(p);
+	if (m->nlat < m->cap)
+		m->lat[m->nlat++] = (double)us / 1e6;
+}
+
+static void map_done(struct ussd_peer *p, void *ud, enum ussd_peer_outcome o, const char *detail)
+{
+	(void)ud;
+	struct map_run *m = ussd_peer_userdata(p);
+	m->done++;
+	if (o != USSD_PEER_END && m->failed++ == 0)
+		fprintf(stderr, "bench_ussd: MAP dialogue %s: %s\n",
+			get_value_string(ussd_peer_outcome_names, o), detail);
+}
+
+static void measure_map(const char *name, struct ussd_service *svc, struct run *r,
+			unsigned dialogues)
+{
+	char err[256];
+	struct map_run m = {.total = dialogues, .cap = dialogues * 5};
+	m.lat = calloc(m.cap, sizeof(double));
+	struct evloop *l = evloop_new(err, sizeof(err));
+	struct tp_net *net = l ? tp_net_new(l, err, sizeof(err)) : NULL;
+	struct ussd_peer_cfg pc = {.has_rctx = true, .rctx = 7, .max_dialogues = r->clients,
+				   .step_timeout_ms = 30000};
+	static const struct ussd_peer_cbs cbs = {.on_screen = map_screen, .on_done = map_done};
+	struct ussd_peer *p = NULL;
+	if (net && tp_endpoint_parse(&pc.remote, "tcp:127.0.0.1:1", err, sizeof(err)) == 0) {
+		pc.remote.port = map_listener_port(svc->map);
+		p = ussd_peer_new(net, &pc, &cbs, &m, err, sizeof(err));
+	}
+	uint64_t deadline = evloop_now_ms() + 300000; /* bounded in time as well as count */
+	while (p && !ussd_peer_active(p) && evloop_now_ms() < deadline)
+		evloop_run_once(l, 10);
+	double t0 = now_s();
+	while (p && ussd_peer_active(p) && m.done < m.total && evloop_now_ms() < deadline) {
+		while (m.started < m.total && ussd_peer_in_flight(p) < r->clients) {
+			unsigned d = m.started;
+			char msisdn[16], imsi[16], to[16];
+			snprintf(msisdn, sizeof(msisdn), "2547%08u", d % 50);
+			snprintf(imsi, sizeof(imsi), "6390200%08u", d % 50);
+			snprintf(to, sizeof(to), "2547%08u", (d + 1) % 50);
+			struct ussd_peer_dial q = {.msisdn = msisdn, .imsi = imsi, .n_inputs = 4,
+						   .inputs = {"1", to, "10", r->transfer ? PIN : "0"}};
+			if (ussd_peer_dial(p, &q, NULL))
+				break;
+			m.started++;
+		}
+		evloop_run_once(l, 5);
+	}
+	double dt = now_s() - t0;
+	if (!p || m.done < m.total || m.failed)
+		fprintf(stderr, "bench_ussd: MAP run: %u of %u dialogues done, %u failed%s%s\n",
+			m.done, m.total, m.failed, p ? "" : ": ", p ? "" : err);
+	report(name, m.lat, m.nlat, dt);
+	ussd_peer_free(p);
+	if (net)
+		tp_net_free(net);
+	if (l)
+		evloop_free(l);
+	free(m.lat);
 }
 
 static enum MHD_Result constant(void *cls, struct MHD_Connection *c, const char *url,
@@ -189,7 +274,8 @@ static int gateway(const char *dir, const char *pg, const char *msgs, unsigned t
 	fprintf(f, "  audit_log: %s/audit.jsonl\n  audit_fsync: false\n"
 		   "  messages: %s\n  aggregator: {secret_file: %s}\n"
 		   "  limits: {per_transaction_min: 1, velocity: {count: 100000, window: 60}}\n"
-		   "  services: [{code: \"*384#\", app: wallet}]\n",
+		   "  services: [{code: \"*384#\", app: wallet}]\n"
+		   "  map: {listen: \"tcp:127.0.0.1:0\", routing_context: 7, network: \"63902\"}\n",
 		dir, msgs, path);
 	fclose(f);
 	static struct ussd_config cfg;
@@ -223,6 +309,13 @@ static int gateway(const char *dir, const char *pg, const char *msgs, unsigned t
 	snprintf(name, sizeof(name), "%s transfer+PIN", label);
 	measure(name, r);
 	r->dialogues_per_client = keep;
+	unsigned dialogues = r->clients * keep;
+	r->transfer = false;
+	snprintf(name, sizeof(name), "%s MAP menu", label);
+	measure_map(name, &svc, r, dialogues);
+	r->transfer = true;
+	snprintf(name, sizeof(name), "%s MAP transfer+PIN", label);
+	measure_map(name, &svc, r, dialogues / 10 ? dialogues / 10 : 1);
 	ussd_service_stop(&svc);
 	return 0;
 }
@@ -242,7 +335,7 @@ int main(int argc, char **argv)
 			msgs = argv[++i];
 	}
 	if (clients < 1 || clients > 64 || steps < 5) {
-		fprintf(stderr, "usage: bench_ussd [--steps N] [--clients 1-64] [--pg CONNINFO]\n");
+		fprintf(stderr, "usage: bench_ussd [--steps N] [--clients 1-64] [--pg CONNINFO|auto]\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -267,8 +360,17 @@ int main(int argc, char **argv)
 		MHD_stop_daemon(d);
 	}
 	int rc = gateway(dir, NULL, msgs, clients, &r, "sqlite");
+	struct pg_harness pgh = {.running = false};
+	char conninfo[256];
+	if (rc == 0 && pg && !strcmp(pg, "auto")) {
+		pg = NULL;
+		if (pg_harness_for_suite(&pgh, "bench_ussd postgresql") == 0 &&
+		    pg_harness_newdb(&pgh, "bench", conninfo, sizeof(conninfo)) == 0)
+			pg = conninfo;
+	}
 	if (rc == 0 && pg)
 		rc = gateway(dir, pg, msgs, clients, &r, "postgresql");
+	pg_harness_stop(&pgh);
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

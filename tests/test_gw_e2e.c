@@ -15,6 +15,11 @@
 #include "appauth.h"
 #include "gw_e2e.h"
 #include "http_face.h"
+#include "m3ua.h"
+#include "map.h"
+#include "map_face.h"
+#include "sccp.h"
+#include "tcap.h"
 #include "ota_card.h"
 #include "ota_counter.h"
 #include "ota_keystore.h"
@@ -236,6 +241,157 @@ static void test_GW_E2E(void **state)
 	env_close(&v);
 }
 
+/* --- GW-E2E over the MAP face: the HLR forwards the applet's string in a Begin --- */
+
+struct map_out {
+	uint8_t b[1024];
+	size_t len;
+	unsigned n;
+};
+
+static void map_collect(void *ud, const uint8_t *p, size_t len)
+{
+	struct map_out *o = ud;
+	assert_true(len <= sizeof(o->b));
+	memcpy(o->b, p, len);
+	o->len = len;
+	o->n++;
+}
+
+/* Begin AC 19 v2 (MAP-OpenInfo IMSI / MSISDN), Invoke processUnstructuredSS-Request with the
+ * DCS 0x96 string, through SCCP UDT and M3UA DATA into the face; the answer decoded into a. */
+static void map_deliver(struct map_face *mf, uint32_t otid, const uint8_t *ussd, size_t n,
+			struct sig_msg *a)
+{
+	uint8_t t[512], str[OTA_USSD_MAX], sb[700], mb[800];
+	struct map_fields f;
+	map_fields_init(&f);
+	memcpy(str, ussd, n);
+	f.has_ussd = true;
+	f.ussd_dcs = OTA_USSD_DCS;
+	f.ussd_string = (struct dfs_view){str, n};
+	f.msisdn.present = true;
+	f.msisdn.ton_npi = 0x91;
+	snprintf(f.msisdn.digits, sizeof(f.msisdn.digits), "%s", ALICE);
+	struct map_tx tx = {.msg_type = TCAP_BEGIN, .otid = otid, .ac = 19, .ac_version = 2,
+			    .open_info = true, .dest_ref = IMSI_A, .orig_ref = ALICE,
+			    .dest_ref_ton_npi = 0x16, .orig_ref_ton_npi = 0x91};
+	struct dfs_wbuf w = dfs_wbuf_init(t, sizeof(t));
+	assert_int_equal(map_build_invoke(&w, &tx, 1, MAP_OP_PROCESS_USS_REQUEST, &f), 0);
+	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {t, w.len}};
+	sccp_addr_gt(&s.called, "254722000900", SCCP_SSN_GSMSCF);
+	sccp_addr_gt(&s.calling, "254722000100", SCCP_SSN_HLR);
+	struct dfs_wbuf sw = dfs_wbuf_init(sb, sizeof(sb));
+	assert_int_equal(sccp_encode(&sw, &s), 0);
+	struct m3ua_proto_data pd = {.opc = 100, .dpc = 200, .si = 3, .ni = 2, .sls = 3,
+				     .user_data = {sb, sw.len}};
+	struct dfs_wbuf mw = dfs_wbuf_init(mb, sizeof(mb));
+	assert_int_equal(m3ua_encode_data(&mw, NULL, &pd), 0);
+	static struct map_out o; /* a's views point into it */
+	o.n = 0;
+	assert_int_equal(map_face_input(mf, mb, mw.len, 1767225600000LL, map_collect, &o), 0);
+	assert_int_equal(o.n, 1);
+	struct dfs_err e;
+	assert_int_equal(sig_decode_m3ua(o.b, o.len, a, &e), 0);
+	assert_int_equal(a->tcap.msg_type, TCAP_END);
+	assert_int_equal(a->tcap.dtid.val, otid);
+	assert_int_equal(map_face_count(mf), 0);
+}
+
+/* The PoR in the op 59 result of an End: DCS 0x96, CPI 0x71, checked by the card. */
+static uint8_t map_por(struct e2e_env *v, const struct sig_msg *a, struct ota_card_pending *pend,
+		       struct ota_wallet_answer *ans)
+{
+	assert_int_equal(a->tcap.n_components, 1);
+	assert_int_equal(a->tcap.comp[0].type, TCAP_RESULT_L);
+	assert_int_equal(a->tcap.comp[0].opcode, MAP_OP_PROCESS_USS_REQUEST);
+	assert_true(a->has_map && a->map.has_ussd);
+	assert_int_equal(a->map.ussd_dcs, OTA_USSD_DCS);
+	const uint8_t *por = a->map.ussd_string.p;
+	size_t porlen = a->map.ussd_string.len;
+	assert_true(porlen > 1 && por[0] == OTA_IEI_RSP_PKT);
+	assert_secret_free(por, porlen);
+	uint8_t status = 0xff;
+	int rc = ota_card_wallet_por(v->card, OTA_BEARER_USSD, pend, por + 1, porlen - 1, &status,
+				     ans);
+	return rc == 0 ? status : 0xee;
+}
+
+/* GW-E2E on the MAP face: one protected transfer moves money once; its replay gets PoR 02 and
+ * a tampered packet PoR 01, neither moving money; without an e2e the string is refused. */
+static void test_GW_E2E_map(void **state)
+{
+	(void)state;
+	struct e2e_env v;
+	env_open(&v);
+	struct map_face mf;
+	struct map_face_config fc;
+	map_face_config_defaults(&fc);
+	snprintf(fc.network, sizeof(fc.network), "63902");
+	fc.e2e = &v.e;
+	assert_int_equal(map_face_init(&mf, &v.f->g, &fc), 0);
+	struct ota_wallet_txn t = {.version = 1, .op = OTA_WALLET_OP_TRANSFER, .pin = SENTINEL_PIN,
+				   .amount = 300000, .currency = "KES", .recipient = "0700000002",
+				   .ref = {0x0e, 0x2e}, .ref_len = 2};
+	int64_t fee = gw_fee(v.f->cfg.p2p_fees, v.f->cfg.n_p2p_fees, 300000);
+	struct ota_card_pending pend;
+	struct ota_wallet_answer ans;
+	uint8_t ussd[OTA_USSD_MAX];
+	struct sig_msg *a = calloc(1, sizeof(*a));
+
+	size_t n = applet_send(&v, &t, ussd, &pend);
+	map_deliver(&mf, 0x0e2e0001, ussd, n, a);
+	assert_true(a->tcap.has_dialogue); /* the AARE accepting AC 19 */
+	assert_int_equal(map_por(&v, a, &pend, &ans), OTA_ST_OK);
+	assert_int_equal(ans.result, OTA_WR_DONE);
+	assert_int_equal(ans.balance, 10000000 - 300000 - fee);
+	assert_int_equal(fx_balance(v.f, BOB), 300000);
+
+	/* the same string again, in a new dialogue: replay, PoR 02, no money */
+	map_deliver(&mf, 0x0e2e0002, ussd, n, a);
+	assert_int_equal(map_por(&v, a, &pend, &ans), OTA_ST_CNTR_LOW);
+	assert_int_equal(fx_balance(v.f, BOB), 300000);
+
+	/* a fresh packet tampered in its ciphered data: PoR 01 (the card cannot match it to its
+	 * request, as the counter of a packet that failed its CC is unknown), no money */
+	n = applet_send(&v, &t, ussd, &pend);
+	ussd[n - 2] ^= 0x10;
+	map_deliver(&mf, 0x0e2e0003, ussd, n, a);
+	assert_int_equal(a->map.ussd_string.p[0], OTA_IEI_RSP_PKT);
+	struct ota_rsp_pkt rp;
+	struct dfs_err e;
+	assert_int_equal(ota_rsp_decode(a->map.ussd_string.p + 1, a->map.ussd_string.len - 1, 1,
+					&rp, &e),
+			 0);
+	/* the PoR is secured as the SPI asks: open it with the card's keys to read its status */
+	uint8_t kic, kid, pb[512];
+	size_t prefix_len;
+	const uint8_t *prefix = ota_bearer_rsp_prefix(OTA_BEARER_USSD, &prefix_len);
+	struct ota_rsp_open op;
+	ota_keyset_kic_kid(&v.keys, pend.spi, &kic, &kid);
+	assert_int_equal(ota_rsp_unprotect(&rp, pend.spi, kic, kid, &v.keys, prefix, prefix_len, 0,
+					   pb, sizeof(pb), &op),
+			 0);
+	assert_int_equal(op.status, OTA_ST_RC_CC_DS_FAILED);
+	assert_int_equal(map_por(&v, a, &pend, &ans), 0xee);
+	assert_int_equal(fx_balance(v.f, BOB), 300000);
+	assert_int_equal(fx_balance(v.f, ALICE), 10000000 - 300000 - fee);
+	assert_true(fx_file_contains(v.f->audit_path, "\"face\":\"map\""));
+	map_face_destroy(&mf);
+
+	/* a face without GW-E2E refuses the string: ReturnError unexpectedDataValue */
+	fc.e2e = NULL;
+	assert_int_equal(map_face_init(&mf, &v.f->g, &fc), 0);
+	map_deliver(&mf, 0x0e2e0004, ussd, n, a);
+	assert_int_equal(a->tcap.comp[0].type, TCAP_ERROR);
+	assert_int_equal(a->tcap.comp[0].error_code, MAP_ERR_UNEXPECTED_DATA_VALUE);
+	map_face_destroy(&mf);
+	assert_file_secret_free(v.f->audit_path);
+	free(a);
+	sodium_memzero(&t, sizeof(t));
+	env_close(&v);
+}
+
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -445,6 +601,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_GW_E2E),
+		cmocka_unit_test(test_GW_E2E_map),
 		cmocka_unit_test(test_GW_E2E_config),
 	};
 	(void)fx_dialogue; /* the menu path is exercised in test_gw_controls.c */

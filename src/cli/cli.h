@@ -15,6 +15,7 @@ int cmd_ussd(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_sim_dial(int argc, char **argv); /* `sim dial`, dispatched by cmd_sim */
 int cmd_analyze(int argc, char **argv);
 int cmd_fw(int argc, char **argv);
 

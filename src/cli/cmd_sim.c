@@ -1,4 +1,5 @@
-/* dfsguard sim SCENARIO... [--config FILE] [--seed N] [--count N] -o FILE.pcap */
+/* dfsguard sim SCENARIO... [--config FILE] [--seed N] [--count N] -o FILE.pcap
+ * dfsguard sim dial ...   (cmd_sim_dial.c) */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@ static void usage(FILE *f)
 		   "  config/example.yaml) and a labels file (default FILE.pcap.labels.csv: frame, time,\n"
 		   "  expected verdict, rule, ...). --count: messages per scenario (default 2000), plus an\n"
 		   "  attach wave first. Link type: exported PDUs (M3UA), or Ethernet/IPv4/SCTP with --sctp.\n"
+		   "       dfsguard sim dial --connect ENDPOINT --msisdn N --imsi I [...] INPUT...\n"
+		   "  Plays MSC + HLR in a live USSD dialogue with a gateway's MAP face\n"
+		   "  (dfsguard sim dial --help).\n"
 		   "scenarios:\n");
 	for (unsigned i = 0; sim_scenario_names[i][0]; i++)
 		fprintf(f, "  %-14s %s\n", sim_scenario_names[i][0], sim_scenario_names[i][1]);
@@ -24,6 +28,8 @@ static void usage(FILE *f)
 
 int cmd_sim(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "dial"))
+		return cmd_sim_dial(argc - 1, argv + 1);
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
 		{"count", required_argument, NULL, 'n'},  {"output", required_argument, NULL, 'o'},

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "simswap.h"
 #include "cli.h"
+#include "map_listener.h"
 #include "ussd_config.h"
 #include "ussd_service.h"
 
@@ -115,6 +116,19 @@ int cmd_ussd(int argc, char **argv)
 	}
 	fprintf(stderr, "dfsguard ussd: listening on %s:%u (%s)\n", cfg.listen_host,
 		http_face_port(svc.http), cfg.tls_cert[0] ? "TLS" : "plain HTTP, loopback");
+	if (svc.map) {
+		/* the endpoint with the bound port, ready for `dfsguard sim dial --connect` */
+		struct tp_endpoint ep;
+		char why[160], spec[400];
+		if (tp_endpoint_parse(&ep, cfg.map_listen, why, sizeof(why)) == 0) {
+			ep.port = map_listener_port(svc.map);
+			ep.udp_port = tp_net_usrsctp_port(svc.map_net); /* 0 unless usrsctp runs */
+			tp_endpoint_format(&ep, spec, sizeof(spec));
+		} else {
+			snprintf(spec, sizeof(spec), "%s", cfg.map_listen);
+		}
+		fprintf(stderr, "dfsguard ussd: MAP face (M3UA SGP) listening on %s\n", spec);
+	}
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "dfsguard ussd: signal %d, stopping\n", sig);

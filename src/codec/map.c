@@ -1505,3 +1505,24 @@ int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned
 	m.p_abort_cause = cause;
 	return tcap_encode_opt(w, &m, flags);
 }
+
+int map_build_open(struct dfs_wbuf *w, const struct map_tx *tx)
+{
+	struct tcap_msg m;
+	if ((tx->msg_type != TCAP_BEGIN && tx->msg_type != TCAP_CONTINUE) || !tx->ac ||
+	    tx_to_tcap(tx, &m) < 0)
+		return -EINVAL;
+	m.has_components = false;
+	m.n_components = 0;
+	return tcap_encode_opt(w, &m, tx->flags);
+}
+
+int map_build_end(struct dfs_wbuf *w, uint32_t dtid, unsigned flags)
+{
+	/* Q.771 3.2.2.2 basic end: an End with the destination id and nothing else */
+	struct tcap_msg m;
+	memset(&m, 0, sizeof(m));
+	m.msg_type = TCAP_END;
+	m.dtid = (struct tcap_tid){true, 4, dtid};
+	return tcap_encode_opt(w, &m, flags);
+}

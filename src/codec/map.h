@@ -150,6 +150,14 @@ int map_build_u_abort(struct dfs_wbuf *w, uint32_t dtid, unsigned flags);
  * reject-permanent and diagnostic dialogue-service-user application-context-name-not-supported,
  * naming the context ac/ac_version (the one the responder would accept). */
 int map_build_refuse(struct dfs_wbuf *w, uint32_t dtid, uint8_t ac, uint8_t ac_version, unsigned flags);
+/* A Begin with the dialogue portion only (AARQ, MAP-OpenInfo) and no component: how a MAP
+ * user opens a dialogue whose first invoke would not fit in one message with it (TS 29.002
+ * 15.6.3); the invoke follows in a Continue once the peer accepted. With TCAP_CONTINUE:
+ * that acceptance, a Continue with the AARE (accepted) and no component. */
+int map_build_open(struct dfs_wbuf *w, const struct map_tx *tx);
+/* TC-END without a dialogue portion or components (basic end of a dialogue we no longer
+ * need, e.g. after the answer to our unstructuredSS-Request came in a Continue). */
+int map_build_end(struct dfs_wbuf *w, uint32_t dtid, unsigned flags);
 /* TC-P-ABORT: Abort with a P-AbortCause (enum tcap_p_abort_cause). */
 int map_build_p_abort(struct dfs_wbuf *w, uint32_t dtid, uint8_t cause, unsigned flags);
 

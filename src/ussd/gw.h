@@ -55,6 +55,8 @@ struct gw_service {
 	uint8_t secret[GW_SECRET_MAX]; /* external: HMAC key for our calls and its answers */
 	size_t secret_len;
 	long timeout_ms;             /* external: per call */
+	bool push;                   /* may push network-initiated USSD (POST /ussd/push) */
+	unsigned push_per_hour;      /* pushes per subscriber per hour for this service */
 };
 
 struct gw_fee_tier {

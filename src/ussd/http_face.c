@@ -14,6 +14,7 @@
 #include "http_face.h"
 #include "ota_transport.h"
 #include "json_writer.h"
+#include "map.h"
 #include "simswap.h"
 #include "tls_front.h"
 
@@ -115,18 +116,25 @@ static enum MHD_Result camara_error(struct MHD_Connection *c, unsigned status, c
 
 /* GW-APPAUTH: nothing is looked at, and no session created, before this passes. false with
  * *ret set when the request is refused. */
-static bool authenticated(struct http_face *h, struct MHD_Connection *c, struct req *rq,
-			  enum MHD_Result *ret)
+static enum appauth_result verify_with(struct http_face *h, struct MHD_Connection *c,
+				       struct req *rq, const uint8_t *key, size_t keylen)
 {
 	const char *ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND, APPAUTH_TS_HEADER);
 	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, APPAUTH_SIG_HEADER);
-	enum appauth_result ar =
-		appauth_verify(h->cfg.agg_key, h->cfg.agg_key_len, ts, sig, rq->body, rq->len,
-			       gw_now_s(h->g), h->cfg.replay_window_s, &h->replay);
+	enum appauth_result ar = appauth_verify(key, keylen, ts, sig, rq->body, rq->len,
+						gw_now_s(h->g), h->cfg.replay_window_s, &h->replay);
+	if (ar != APPAUTH_OK)
+		gw_alert(h->g, "GW-APPAUTH", ar == APPAUTH_REPLAY ? "high" : "medium", NULL, "",
+			 get_value_string(appauth_result_names, ar));
+	return ar;
+}
+
+static bool authenticated(struct http_face *h, struct MHD_Connection *c, struct req *rq,
+			  enum MHD_Result *ret)
+{
+	enum appauth_result ar = verify_with(h, c, rq, h->cfg.agg_key, h->cfg.agg_key_len);
 	if (ar == APPAUTH_OK)
 		return true;
-	gw_alert(h->g, "GW-APPAUTH", ar == APPAUTH_REPLAY ? "high" : "medium", NULL, "",
-		 get_value_string(appauth_result_names, ar));
 	char msg[96];
 	snprintf(msg, sizeof(msg), "forbidden: %s\n", get_value_string(appauth_result_names, ar));
 	*ret = text_reply(c, MHD_HTTP_FORBIDDEN, msg);
@@ -227,6 +235,153 @@ static enum MHD_Result on_ussd(struct http_face *h, struct MHD_Connection *c, st
 		ret = reply(c, r->status == GW_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
 			    "text/plain; charset=utf-8", out, (size_t)n, NULL);
 	}
+	free(r);
+	return ret;
+}
+
+/* --- POST /ussd/push (network-initiated USSD for applications) --- */
+
+static enum MHD_Result push_reply(struct MHD_Connection *c, unsigned status, const char *st,
+				  const char *reason)
+{
+	char buf[320];
+	struct json_writer j;
+	json_init(&j, buf, sizeof(buf));
+	json_obj_begin(&j);
+	json_kv_str(&j, "status", st);
+	if (reason)
+		json_kv_str(&j, "reason", reason);
+	json_obj_end(&j);
+	return reply(c, status, "application/json", buf, j.len, NULL);
+}
+
+/* The service a push names, for its key; NULL when none or it has no key. */
+static const struct gw_service *push_service(struct http_face *h, const char *code)
+{
+	const struct gw_config *g = h->g->cfg;
+	for (unsigned i = 0; i < g->n_services; i++)
+		if (!strcmp(g->services[i].code, code) && g->services[i].secret_len)
+			return &g->services[i];
+	return NULL;
+}
+
+/* HTTP status for a MAP error (TS 29.002 17.6) */
+static unsigned push_error_status(int e)
+{
+	switch (e) {
+	case MAP_ERR_ABSENT_SUBSCRIBER:
+	case MAP_ERR_UNKNOWN_SUBSCRIBER:
+		return MHD_HTTP_NOT_FOUND;
+	case MAP_ERR_USSD_BUSY:
+		return MHD_HTTP_CONFLICT;
+	case MAP_ERR_ILLEGAL_SUBSCRIBER:
+	case MAP_ERR_CALL_BARRED:
+		return MHD_HTTP_UNPROCESSABLE_CONTENT;
+	default:
+		return MHD_HTTP_BAD_GATEWAY;
+	}
+}
+
+static enum MHD_Result push_outcome(struct MHD_Connection *c, const struct ussd_push_result *r)
+{
+	char buf[SCREEN_MAX_BYTES * 6 + 128];
+	struct json_writer j;
+	json_init(&j, buf, sizeof(buf));
+	json_obj_begin(&j);
+	json_kv_str(&j, "status", get_value_string(ussd_push_status_names, r->status));
+	unsigned st = MHD_HTTP_OK;
+	switch (r->status) {
+	case USSD_PUSH_DELIVERED:
+		break;
+	case USSD_PUSH_ANSWERED:
+		json_kv_str(&j, "text", r->text);
+		break;
+	case USSD_PUSH_MAP_ERROR:
+		st = push_error_status(r->map_error);
+		json_kv_str(&j, "error", map_error_name(r->map_error));
+		json_kv_int(&j, "code", r->map_error);
+		break;
+	case USSD_PUSH_TIMEOUT:
+		st = MHD_HTTP_GATEWAY_TIMEOUT;
+		break;
+	case USSD_PUSH_UNAVAILABLE:
+		st = MHD_HTTP_SERVICE_UNAVAILABLE;
+		break;
+	case USSD_PUSH_RATE_LIMITED:
+		st = MHD_HTTP_TOO_MANY_REQUESTS;
+		break;
+	case USSD_PUSH_PHISHING:
+		st = MHD_HTTP_FORBIDDEN;
+		break;
+	case USSD_PUSH_INVALID:
+		st = MHD_HTTP_BAD_REQUEST;
+		break;
+	default: /* aborted, rejected */
+		st = MHD_HTTP_BAD_GATEWAY;
+	}
+	if (r->reason && r->status != USSD_PUSH_ANSWERED)
+		json_kv_str(&j, "reason", r->reason);
+	json_obj_end(&j);
+	enum MHD_Result ret = reply(c, st, "application/json", buf, j.len, NULL);
+	sodium_memzero(buf, sizeof(buf));
+	return ret;
+}
+
+static enum MHD_Result on_push(struct http_face *h, struct MHD_Connection *c, struct req *rq)
+{
+	/* the service names the key: read that one field, then nothing before the signature */
+	char code[32];
+	const struct gw_service *svc = NULL;
+	if (http_form_field(rq->body, rq->len, "serviceCode", code, sizeof(code)) == 0)
+		svc = push_service(h, code);
+	if (!svc) {
+		gw_alert(h->g, "GW-APPAUTH", "medium", NULL, "", "push for an unknown service");
+		return push_reply(c, MHD_HTTP_FORBIDDEN, "forbidden", "unknown service");
+	}
+	enum appauth_result ar = verify_with(h, c, rq, svc->secret, svc->secret_len);
+	if (ar != APPAUTH_OK)
+		return push_reply(c, MHD_HTTP_FORBIDDEN, "forbidden",
+				  get_value_string(appauth_result_names, ar));
+	if (!svc->push)
+		return push_reply(c, MHD_HTTP_FORBIDDEN, "forbidden",
+				  "push is not enabled for this service");
+	char phone[24], type[16], text[SCREEN_MAX_BYTES];
+	struct {
+		const char *name;
+		char *out;
+		size_t sz;
+	} f[] = {{"phoneNumber", phone, sizeof(phone)}, {"type", type, sizeof(type)},
+		 {"text", text, sizeof(text)}};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		int rc = http_form_field(rq->body, rq->len, f[i].name, f[i].out, f[i].sz);
+		if (rc) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "%s: %s", f[i].name,
+				 rc == -ENOENT ? "missing" : rc == -E2BIG ? "too long" : "bad encoding");
+			return push_reply(c, MHD_HTTP_BAD_REQUEST, "invalid", msg);
+		}
+	}
+	uint32_t t;
+	if (get_string_value(map_push_type_names, type, &t))
+		return push_reply(c, MHD_HTTP_BAD_REQUEST, "invalid", "type: want notify or prompt");
+	const char *msisdn = phone[0] == '+' ? phone + 1 : phone;
+	if (!simswap_valid_msisdn(msisdn))
+		return push_reply(c, MHD_HTTP_BAD_REQUEST, "invalid",
+				  "phoneNumber: want + and 5 to 15 digits");
+	if (!text[0] || !screen_fits(text))
+		return push_reply(c, MHD_HTTP_BAD_REQUEST, "invalid",
+				  "text: want one USSD screen (182 GSM-7 or 80 UCS2 characters)");
+	struct ussd_push_request q = {.svc = svc, .msisdn = msisdn, .type = (enum map_push_type)t,
+				      .text = text};
+	struct ussd_push_result *r = malloc(sizeof(*r));
+	if (!r)
+		return MHD_NO;
+	enum MHD_Result ret;
+	if (ussd_push_run(h->cfg.push, &q, r))
+		ret = push_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "error", "internal error");
+	else
+		ret = push_outcome(c, r);
+	sodium_memzero(r, sizeof(*r)); /* an answer may be sensitive */
 	free(r);
 	return ret;
 }
@@ -363,6 +518,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return text_reply(c, MHD_HTTP_OK, "ok\n");
 	if (!strcmp(url, "/ussd/e2e") && h->cfg.e2e)
 		return post ? on_e2e(h, c, rq)
+			    : text_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");
+	if (!strcmp(url, "/ussd/push") && h->cfg.push)
+		return post ? on_push(h, c, rq)
 			    : text_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");
 	if (!strcmp(url, "/ussd"))
 		return post ? on_ussd(h, c, rq)

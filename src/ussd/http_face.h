@@ -5,6 +5,10 @@
  *                                       applet, fields sessionId, phoneNumber, networkCode, imsi,
  *                                       dcs=150, data (hex); HMAC-signed like /ussd; the answer
  *                                       string (CPI 71 + secured PoR) as hex text, 204 when none
+ *   POST /ussd/push                     network-initiated USSD for an application (services with
+ *                                       push: true): serviceCode, phoneNumber, type
+ *                                       (notify|prompt), text; signed with the service's key;
+ *                                       JSON outcome once the network answered (docs/ussd.md)
  *   POST /simswap/feed                  operator SIM swap feed, CSV body, bearer token
  *   POST /sim-swap/v1/check             CAMARA SIM Swap API (GW-SIMSWAP-API), bearer token
  *   POST /sim-swap/v1/retrieve-date
@@ -19,6 +23,7 @@
 #include "appauth.h"
 #include "gw.h"
 #include "gw_e2e.h"
+#include "ussd_push.h"
 
 struct http_face_config {
 	const char *host;  /* listen address */
@@ -31,6 +36,7 @@ struct http_face_config {
 	const char *feed_token;   /* "" = feed endpoint off */
 	const char *camara_token; /* "" = CAMARA API off */
 	struct gw_e2e *e2e;       /* NULL = /ussd/e2e off */
+	struct ussd_push *push;   /* NULL = /ussd/push off */
 };
 
 struct http_face;

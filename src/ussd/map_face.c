@@ -1,5 +1,6 @@
 /* MAP face of the USSD gateway (map_face.h). */
 #include "map_face.h"
+#include "map_face_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,8 +8,10 @@
 #include <string.h>
 
 #include "gsm0338.h"
+#include "gw_e2e.h"
 #include "m3ua.h"
 #include "map.h"
+#include "ota_transport.h"
 #include "sccp.h"
 #include "tcap.h"
 
@@ -16,15 +19,6 @@
 #define MF_AC_VERSION 2
 #define MF_TCAP_MAX 512
 #define MF_MSG_MAX 1024
-
-/* How to answer the peer: the incoming message's routing, swapped when sending. */
-struct mf_route {
-	uint32_t opc, dpc;
-	uint8_t ni, mp, sls, proto_class;
-	bool has_rctx;
-	uint32_t rctx;
-	struct sccp_addr called, calling;
-};
 
 struct map_face_dlg {
 	struct map_face_dlg *next;
@@ -43,6 +37,7 @@ void map_face_config_defaults(struct map_face_config *c)
 	memset(c, 0, sizeof(*c));
 	c->idle_timeout_ms = 60000;
 	c->max_dialogues = 10000;
+	c->max_pushes = 1000;
 }
 
 int map_face_init(struct map_face *f, struct gw *g, const struct map_face_config *c)
@@ -72,6 +67,7 @@ static void dlg_unlink(struct map_face *f, struct map_face_dlg *d)
 
 void map_face_destroy(struct map_face *f)
 {
+	map_push_destroy(f);
 	while (f->dlgs) {
 		gw_release(f->g, GW_FACE_MAP, f->dlgs->key, GW_END_SHUTDOWN);
 		dlg_unlink(f, f->dlgs);
@@ -245,6 +241,45 @@ static void copy_digits(char *dst, size_t sz, const char *src)
 	}
 }
 
+static bool is_e2e(const struct sig_msg *m)
+{
+	return m->has_map && m->map.has_ussd && m->map.ussd_dcs == OTA_USSD_DCS;
+}
+
+/* GW-E2E: the secured packet in the string goes to gw_e2e_handle(); its PoR (CPI 0x71, DCS
+ * 0x96) goes back as the op 59 result in an End (no parameter when the SPI asks for no PoR).
+ * The dialogue is over either way; the caller unlinks it. */
+static void e2e_answer(struct map_face *f, struct map_face_dlg *d, const struct sig_msg *m,
+		       map_face_send_fn send, void *ud)
+{
+	uint8_t out[OTA_USSD_MAX], t[MF_TCAP_MAX];
+	size_t outlen = 0;
+	struct gw_e2e_result res;
+	struct gw_e2e_request q = {.face = GW_FACE_MAP, .dialogue = d->key, .msisdn = d->msisdn,
+				   .imsi = d->imsi, .network = d->network, .source = d->source,
+				   .ussd = m->map.ussd_string.p, .len = m->map.ussd_string.len};
+	int rc = f->cfg.e2e ? gw_e2e_handle(f->cfg.e2e, &q, out, sizeof(out), &outlen, &res)
+			    : -EBADMSG;
+	if (rc) {
+		/* not a packet we can answer, or no applet SIM for the number */
+		send_error(d, rc == -EBADMSG || rc == -ENOENT ? MAP_ERR_UNEXPECTED_DATA_VALUE
+							      : MAP_ERR_SYSTEM_FAILURE,
+			   send, ud);
+		return;
+	}
+	struct map_fields mf;
+	map_fields_init(&mf);
+	mf.has_ussd = true;
+	mf.ussd_dcs = OTA_USSD_DCS;
+	mf.ussd_string = (struct dfs_view){out, outlen};
+	struct dfs_wbuf w = dfs_wbuf_init(t, sizeof(t));
+	struct map_tx tx = tx_for(d, TCAP_END);
+	if (map_build_result(&w, &tx, d->inv59, MAP_OP_PROCESS_USS_REQUEST, outlen ? &mf : NULL) ==
+	    0)
+		send_tcap(&d->rt, t, w.len, send, ud);
+	d->aare_sent = true;
+}
+
 static int on_begin(struct map_face *f, const struct sig_msg *m, const struct mf_route *rt,
 		    int64_t now, map_face_send_fn send, void *ud)
 {
@@ -298,6 +333,11 @@ static int on_begin(struct map_face *f, const struct sig_msg *m, const struct mf
 	else
 		snprintf(d->source, sizeof(d->source), "pc-%u", (unsigned)rt->opc);
 
+	if (is_e2e(m)) {
+		e2e_answer(f, d, m, send, ud);
+		dlg_unlink(f, d);
+		return 0;
+	}
 	char text[SCREEN_MAX_BYTES];
 	int n = m->map.has_ussd ? ussd_decode_text(m->map.ussd_dcs, m->map.ussd_string.p,
 						   m->map.ussd_string.len, text, sizeof(text))
@@ -343,6 +383,14 @@ static int on_continue(struct map_face *f, const struct sig_msg *m, const struct
 		dlg_unlink(f, d);
 		return 0;
 	}
+	if (is_e2e(m)) {
+		/* the applet answered a menu with a secured packet: the menu session ends, the
+		 * packet is handled on its own and its PoR ends the dialogue */
+		gw_release(f->g, GW_FACE_MAP, d->key, GW_END_NORMAL);
+		e2e_answer(f, d, m, send, ud);
+		dlg_unlink(f, d);
+		return 0;
+	}
 	char text[SCREEN_MAX_BYTES];
 	int n = ussd_decode_text(m->map.ussd_dcs, m->map.ussd_string.p, m->map.ussd_string.len,
 				 text, sizeof(text));
@@ -382,6 +430,12 @@ int map_face_input(struct map_face *f, const uint8_t *p, size_t len, int64_t now
 	route_from(&rt, m);
 	const struct tcap_msg *t = &m->tcap;
 	struct map_face_dlg *d;
+	if (t->msg_type != TCAP_BEGIN && t->dtid.present && map_push_owns(f, t->dtid.val)) {
+		/* an answer in one of our own dialogues (map_push.c) */
+		rc = map_push_input(f, m, now_ms, send, ud);
+		free(m);
+		return rc;
+	}
 	switch (t->msg_type) {
 	case TCAP_BEGIN:
 		rc = on_begin(f, m, &rt, now_ms, send, ud);
@@ -423,5 +477,18 @@ unsigned map_face_sweep(struct map_face *f, int64_t now_ms, map_face_send_fn sen
 		f->stat_timeouts++;
 		ended++;
 	}
-	return ended;
+	return ended + map_push_sweep(f, now_ms, send, ud);
+}
+
+/* --- for map_push.c --- */
+
+int mf_send_tcap(const struct mf_route *rt, const uint8_t *tcap, size_t len,
+		 map_face_send_fn send, void *ud)
+{
+	return send_tcap(rt, tcap, len, send, ud);
+}
+
+int mf_encode_text(const char *text, uint8_t *dcs, uint8_t *out, size_t outsz)
+{
+	return encode_text(text, dcs, out, outsz);
 }

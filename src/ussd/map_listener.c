@@ -108,6 +108,14 @@ uint16_t map_listener_port(const struct map_listener *ml)
 	return m3ua_sg_port(ml->sg);
 }
 
+int map_listener_push(struct map_listener *ml, const struct map_push *req)
+{
+	if (!m3ua_sg_count(ml->sg, M3UA_ASP_ACTIVE))
+		return -ENOTCONN;
+	struct ml_out o = {ml, NULL, 0}; /* the ASP for the dialogue's SLS */
+	return map_face_push(&ml->face, req, ml->g->clock(ml->g->clock_ud), ml_send, &o);
+}
+
 const struct map_face *map_listener_face(const struct map_listener *ml)
 {
 	return &ml->face;

@@ -21,6 +21,9 @@ struct map_listener *map_listener_new(struct tp_net *net, const struct m3ua_sg_c
 				      size_t errsz);
 uint16_t map_listener_port(const struct map_listener *ml);
 const struct map_face *map_listener_face(const struct map_listener *ml);
+/* Network-initiated USSD (map_face_push) through the active ASP; loop thread only.
+ * -ENOTCONN when no ASP is active, else as map_face_push. */
+int map_listener_push(struct map_listener *ml, const struct map_push *req);
 /* Closes the SGP and releases every dialogue. */
 void map_listener_free(struct map_listener *ml);
 

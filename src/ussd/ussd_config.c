@@ -225,6 +225,19 @@ static int parse_listen(struct ycx *cx, const yaml_node_t *root, struct ussd_con
 	return 0;
 }
 
+/* A service that may push (network-initiated USSD) needs the MAP routing and a key. */
+static int check_push_service(struct ycx *cx, const yaml_node_t *s, const struct ussd_config *c,
+			      const struct gw_service *sv)
+{
+	if (!c->map_enabled || !c->map_gt[0])
+		return yerr(cx, yget(cx, s, "push"), "ussd.services.push",
+			    "needs ussd.map with gt, pc, hlr_gt and hlr_pc");
+	if (!sv->secret_len)
+		return yerr(cx, s, "ussd.services.secret_file",
+			    "push needs the application's HMAC key (GW-APPAUTH)");
+	return 0;
+}
+
 static int parse_services(struct ycx *cx, const yaml_node_t *seq, struct ussd_config *c)
 {
 	if (!seq)
@@ -236,8 +249,8 @@ static int parse_services(struct ycx *cx, const yaml_node_t *seq, struct ussd_co
 	for (yaml_node_item_t *it = seq->data.sequence.items.start;
 	     it < seq->data.sequence.items.top; it++) {
 		yaml_node_t *s = yaml_document_get_node(cx->d, *it);
-		static const char *const keys[] = {"code", "app", "url", "secret_file", "timeout_ms",
-						   NULL};
+		static const char *const keys[] = {"code",	 "app",	 "url",		  "secret_file",
+						   "timeout_ms", "push", "push_per_hour", NULL};
 		int rc = ykeys(cx, s, "ussd.services", keys);
 		if (rc)
 			return rc;
@@ -245,11 +258,15 @@ static int parse_services(struct ycx *cx, const yaml_node_t *seq, struct ussd_co
 			return yerr(cx, s, "ussd.services", "more than %d", GW_SERVICES_MAX);
 		struct gw_service *sv = &g->services[g->n_services];
 		char app[16] = "";
+		sv->push_per_hour = 10;
 		int64_t tmo = 5000;
 		if ((rc = ystr(cx, s, "code", "ussd.services", sv->code, sizeof(sv->code))) ||
 		    (rc = ystr(cx, s, "app", "ussd.services", app, sizeof(app))) ||
 		    (rc = ystr(cx, s, "url", "ussd.services", sv->url, sizeof(sv->url))) ||
-		    (rc = yint(cx, s, "timeout_ms", "ussd.services", 100, 60000, &tmo)))
+		    (rc = yint(cx, s, "timeout_ms", "ussd.services", 100, 60000, &tmo)) ||
+		    (rc = ybool(cx, s, "push", "ussd.services", &sv->push)) ||
+		    (rc = yuint(cx, s, "push_per_hour", "ussd.services", 1, 3600,
+				&sv->push_per_hour)))
 			return rc;
 		size_t cl = strlen(sv->code);
 		if (cl < 3 || sv->code[0] != '*' || sv->code[cl - 1] != '#' ||
@@ -259,6 +276,12 @@ static int parse_services(struct ycx *cx, const yaml_node_t *seq, struct ussd_co
 			if (!strcmp(g->services[i].code, sv->code))
 				return yerr(cx, s, "ussd.services.code", "%s listed twice", sv->code);
 		sv->timeout_ms = tmo;
+		/* the HMAC key: calls to an external application, and pushes from any */
+		if ((rc = ysecret(cx, s, "secret_file", "ussd.services", sv->secret,
+				  sizeof(sv->secret), 16, &sv->secret_len)))
+			return rc;
+		if (sv->push && (rc = check_push_service(cx, s, c, sv)))
+			return rc;
 		if (!strcmp(app, "wallet")) {
 			sv->kind = GW_APP_WALLET;
 		} else if (!strcmp(app, "external")) {
@@ -267,9 +290,6 @@ static int parse_services(struct ycx *cx, const yaml_node_t *seq, struct ussd_co
 			    strncmp(sv->url, "http://localhost", 16))
 				return yerr(cx, s, "ussd.services.url",
 					    "want https:// (plain http only to 127.0.0.1)");
-			if ((rc = ysecret(cx, s, "secret_file", "ussd.services", sv->secret,
-					  sizeof(sv->secret), 16, &sv->secret_len)))
-				return rc;
 			if (!sv->secret_len)
 				return yerr(cx, s, "ussd.services.secret_file",
 					    "an external application needs an HMAC key");
@@ -373,14 +393,64 @@ static int parse_limits(struct ycx *cx, const yaml_node_t *l, struct ussd_config
 	return 0;
 }
 
+/* E.164 digits of a global title: 1..15 */
+static int ygt(struct ycx *cx, const yaml_node_t *map, const char *key, char *out, size_t outsz)
+{
+	char field[64];
+	snprintf(field, sizeof(field), "ussd.map.%s", key);
+	int rc = ystr(cx, map, key, "ussd.map", out, outsz);
+	if (rc == 0 && out[0] && strspn(out, "0123456789") != strlen(out))
+		return yerr(cx, yget(cx, map, key), field, "want 1 to 15 digits");
+	return rc;
+}
+
+/* ussd.map for network-initiated USSD: gt, pc (ours), hlr_gt, hlr_pc, ni, and the
+ * FW-USSD-PHISH word list */
+static int parse_map_push(struct ycx *cx, const yaml_node_t *n, struct ussd_config *c)
+{
+	int rc;
+	if ((rc = ygt(cx, n, "gt", c->map_gt, sizeof(c->map_gt))) ||
+	    (rc = ygt(cx, n, "hlr_gt", c->map_hlr_gt, sizeof(c->map_hlr_gt))) ||
+	    (rc = yint(cx, n, "pc", "ussd.map", 0, 0xffffff, &c->map_pc)) ||
+	    (rc = yint(cx, n, "hlr_pc", "ussd.map", 0, 0xffffff, &c->map_hlr_pc)) ||
+	    (rc = yint(cx, n, "ni", "ussd.map", 0, 3, &c->map_ni)))
+		return rc;
+	bool any = c->map_gt[0] || c->map_hlr_gt[0] || c->map_pc >= 0 || c->map_hlr_pc >= 0;
+	if (any && (!c->map_gt[0] || !c->map_hlr_gt[0] || c->map_pc < 0 || c->map_hlr_pc < 0))
+		return yerr(cx, n, "ussd.map", "network-initiated USSD needs gt, pc, hlr_gt and hlr_pc");
+	yaml_node_t *w = yget(cx, n, "push_refuse_words");
+	if (!w)
+		return 0;
+	if (w->type != YAML_SEQUENCE_NODE)
+		return yerr(cx, w, "ussd.map.push_refuse_words", "want a list of words");
+	c->n_push_words = 0; /* the list replaces the defaults */
+	for (yaml_node_item_t *it = w->data.sequence.items.start; it < w->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *x = yaml_document_get_node(cx->d, *it);
+		const char *v = x->type == YAML_SCALAR_NODE ? (const char *)x->data.scalar.value : "";
+		size_t len = strlen(v);
+		if (c->n_push_words >= USSD_PUSH_WORDS_MAX)
+			return yerr(cx, x, "ussd.map.push_refuse_words", "more than %d",
+				    USSD_PUSH_WORDS_MAX);
+		if (len < 2 || len >= USSD_PUSH_WORD_MAX)
+			return yerr(cx, x, "ussd.map.push_refuse_words", "want 2 to %d characters",
+				    USSD_PUSH_WORD_MAX - 1);
+		snprintf(c->push_words[c->n_push_words++], USSD_PUSH_WORD_MAX, "%s", v);
+	}
+	return 0;
+}
+
 /* ussd.map: listen (transport endpoint), routing_context, network, idle_timeout (s) */
 static int parse_map(struct ycx *cx, const yaml_node_t *u, struct ussd_config *c)
 {
 	yaml_node_t *n = yget(cx, u, "map");
 	c->map_idle_s = 60;
+	c->map_pc = c->map_hlr_pc = -1;
+	c->map_ni = 2;
 	if (!n)
 		return 0;
 	static const char *const mk[] = {"listen", "routing_context", "network", "idle_timeout",
+					 "gt", "pc", "hlr_gt", "hlr_pc", "ni", "push_refuse_words",
 					 NULL};
 	int rc;
 	c->map_rctx = -1;
@@ -401,7 +471,7 @@ static int parse_map(struct ycx *cx, const yaml_node_t *u, struct ussd_config *c
 		return yerr(cx, yget(cx, n, "network"), "ussd.map.network", "want MCC+MNC digits");
 	c->map_has_rctx = c->map_rctx >= 0;
 	c->map_enabled = true;
-	return 0;
+	return parse_map_push(cx, n, c);
 }
 
 /* GW-E2E: e2e: {keystore, counters, kek_file, sims: [{msisdn, iccid}]} */
@@ -593,6 +663,8 @@ int ussd_config_load(struct ussd_config *c, const char *path, char *err, size_t 
 	c->replay_window_s = 300;
 	snprintf(c->messages, sizeof(c->messages), "config/messages/en.yaml");
 	c->gw.n_p2p_fees = c->gw.n_cashout_fees = 0;
+	for (const char *const *w = ussd_push_default_words; *w; w++)
+		snprintf(c->push_words[c->n_push_words++], USSD_PUSH_WORD_MAX, "%s", *w);
 
 	FILE *f = fopen(path, "rb");
 	if (!f) {

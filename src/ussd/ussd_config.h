@@ -10,6 +10,7 @@
 #include "gw.h"
 #include "gw_e2e.h"
 #include "udb.h"
+#include "ussd_push.h"
 
 #define USSD_PATH_MAX 512
 #define USSD_AGENTS_MAX 64
@@ -49,6 +50,13 @@ struct ussd_config {
 	int64_t map_rctx;
 	char map_network[11];      /* MCC+MNC; "" = from the IMSI */
 	int64_t map_idle_s;        /* TCAP dialogue idle timeout, default 60 */
+	/* network-initiated USSD (services with push: true): our gsmSCF and the HLR */
+	char map_gt[16], map_hlr_gt[16]; /* E.164 digits */
+	int64_t map_pc, map_hlr_pc;      /* M3UA point codes, -1 = not set */
+	int64_t map_ni;                  /* network indicator, default 2 (national) */
+	/* FW-USSD-PHISH: words a pushed text must not contain (case-insensitive, whole words) */
+	char push_words[USSD_PUSH_WORDS_MAX][USSD_PUSH_WORD_MAX];
+	unsigned n_push_words;
 	/* GW-E2E (optional `e2e:` section): the OTA key store and counter DB, the file holding the
 	 * key store's KEK (never the KEK itself), and the MSISDN -> ICCID map of applet SIMs */
 	char e2e_keystore[USSD_PATH_MAX], e2e_counters[USSD_PATH_MAX], e2e_kek_file[USSD_PATH_MAX];

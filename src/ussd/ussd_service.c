@@ -149,9 +149,11 @@ int ussd_service_start(struct ussd_service *s, const struct ussd_config *cfg, gw
 		.camara_token = cfg->camara_token,
 		.e2e = s->e2e_ready ? &s->e2e : NULL,
 	};
-	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
-		goto fail;
+	/* the MAP face first: the HTTP face hands it pushes */
 	if (cfg->map_enabled && (rc = map_start(s, err, errsz)))
+		goto fail;
+	hc.push = s->push_ready ? &s->push : NULL;
+	if ((rc = http_face_start(&s->http, &s->g, &hc, err, errsz)))
 		goto fail;
 	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) == 0)
 		s->sweeper_running = true;
@@ -168,6 +170,12 @@ static void *map_main(void *arg)
 	return NULL;
 }
 
+/* ussd_push_start_fn, on the MAP loop's thread */
+static int push_start(void *ud, const struct map_push *req)
+{
+	return map_listener_push(ud, req);
+}
+
 /* The MAP face: an M3UA SGP in an event loop of its own thread. */
 static int map_start(struct ussd_service *s, char *err, size_t errsz)
 {
@@ -179,12 +187,34 @@ static int map_start(struct ussd_service *s, char *err, size_t errsz)
 	map_face_config_defaults(&fc);
 	fc.idle_timeout_ms = cfg->map_idle_s * 1000;
 	snprintf(fc.network, sizeof(fc.network), "%s", cfg->map_network);
+	snprintf(fc.gt, sizeof(fc.gt), "%s", cfg->map_gt);
+	snprintf(fc.hlr_gt, sizeof(fc.hlr_gt), "%s", cfg->map_hlr_gt);
+	fc.pc = (uint32_t)(cfg->map_pc > 0 ? cfg->map_pc : 0);
+	fc.hlr_pc = (uint32_t)(cfg->map_hlr_pc > 0 ? cfg->map_hlr_pc : 0);
+	fc.ni = (uint8_t)cfg->map_ni;
+	fc.has_rctx = cfg->map_has_rctx;
+	fc.rctx = (uint32_t)cfg->map_rctx;
+	fc.e2e = s->e2e_ready ? &s->e2e : NULL;
 	if (tp_endpoint_parse(&sg.local, cfg->map_listen, why, sizeof(why)) ||
 	    !(s->map_loop = evloop_new(why, sizeof(why))) ||
 	    !(s->map_net = tp_net_new(s->map_loop, why, sizeof(why))) ||
+	    /* userland SCTP when asked for, or for sctp: on a kernel without SCTP */
+	    ((sg.local.kind == TP_USRSCTP || (sg.local.kind == TP_SCTP && !tp_ksctp_available())) &&
+	     tp_net_usrsctp_start(s->map_net, sg.local.udp_port, why, sizeof(why)) < 0) ||
 	    !(s->map = map_listener_new(s->map_net, &sg, &s->g, &fc, why, sizeof(why)))) {
 		snprintf(err, errsz, "ussd.map: %s", why);
 		return -EINVAL;
+	}
+	if (cfg->map_gt[0]) {
+		/* network-initiated USSD: the caller waits at most the TCAP idle timeout */
+		struct ussd_push_config pc = {.wait_ms = fc.idle_timeout_ms,
+					      .words = cfg->push_words,
+					      .n_words = cfg->n_push_words};
+		if (ussd_push_init(&s->push, &s->g, &pc, s->map_loop, push_start, s->map)) {
+			snprintf(err, errsz, "ussd.map: cannot set up pushes");
+			return -EINVAL;
+		}
+		s->push_ready = true;
 	}
 	if (pthread_create(&s->map_thread, NULL, map_main, s->map_loop)) {
 		snprintf(err, errsz, "ussd.map: cannot start its thread");
@@ -221,9 +251,14 @@ void ussd_service_stop(struct ussd_service *s)
 	if (s->sweeper_running)
 		pthread_join(s->sweeper, NULL);
 	s->sweeper_running = false;
-	map_stop(s);
+	if (s->push_ready)
+		ussd_push_close(&s->push); /* queued pushes: unavailable */
+	map_stop(s);                       /* pushes under way: cancelled */
 	http_face_stop(s->http);
 	s->http = NULL;
+	if (s->push_ready)
+		ussd_push_destroy(&s->push);
+	s->push_ready = false;
 	if (s->e2e_ready)
 		gw_e2e_destroy(&s->e2e);
 	s->e2e_ready = false;

@@ -13,6 +13,7 @@
 #include "gw_e2e.h"
 #include "http_face.h"
 #include "ussd_config.h"
+#include "ussd_push.h"
 
 struct evloop;
 struct tp_net;
@@ -39,6 +40,8 @@ struct ussd_service {
 	struct map_listener *map;
 	pthread_t map_thread;
 	bool map_running;
+	struct ussd_push push; /* POST /ussd/push -> the MAP face, when configured */
+	bool push_ready;
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	bool stopping;
