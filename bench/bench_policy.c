@@ -76,13 +76,9 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "config/example.yaml";
 	long n = argc > 2 ? atol(argv[2]) : 2000000;
-	struct cfg_errors errs;
-	struct policy_config *cfg = policy_config_load(path, &errs);
-	if (!cfg) {
-		for (unsigned i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
+	struct policy_config *cfg = policy_config_load_report(path, stderr);
+	if (!cfg)
 		return 1;
-	}
 	char err[128];
 	struct policy_ctx *ctx = policy_new(cfg, NULL, err, sizeof(err));
 	if (!ctx) {

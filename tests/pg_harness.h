@@ -72,7 +72,6 @@ static int pg_harness_start(struct pg_harness *h, char *why, size_t whysz)
 		}
 		snprintf(h->runas, sizeof(h->runas), "runuser -u postgres -- ");
 	}
-	h->port = pg_harness_free_port();
 	snprintf(cmd, sizeof(cmd),
 		 "%s%s/initdb -D %s/data -A trust -U dfsg -E UTF8 --no-sync >%s/initdb.log 2>&1",
 		 h->runas, h->bindir, h->dir, h->dir);
@@ -80,12 +79,19 @@ static int pg_harness_start(struct pg_harness *h, char *why, size_t whysz)
 		snprintf(why, whysz, "initdb failed (see %s/initdb.log)", h->dir);
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd),
-		 "%s%s/pg_ctl -D %s/data -l %s/server.log -w -t 60 -o \"-p %d -k %s"
-		 " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50\" start"
-		 " >%s/pg_ctl.log 2>&1",
-		 h->runas, h->bindir, h->dir, h->dir, h->port, h->dir, h->dir);
-	if (system(cmd) != 0) {
+	/* the free port can be taken by another test between the probe and the server's bind:
+	 * try again with a new one (three attempts) */
+	int rc = -1;
+	for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
+		h->port = pg_harness_free_port();
+		snprintf(cmd, sizeof(cmd),
+			 "%s%s/pg_ctl -D %s/data -l %s/server.log -w -t 60 -o \"-p %d -k %s"
+			 " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50\""
+			 " start >%s/pg_ctl.log 2>&1",
+			 h->runas, h->bindir, h->dir, h->dir, h->port, h->dir, h->dir);
+		rc = system(cmd);
+	}
+	if (rc != 0) {
 		snprintf(why, whysz, "pg_ctl start failed (see %s/server.log)", h->dir);
 		return -1;
 	}

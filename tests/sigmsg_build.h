@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "map.h"
 #include "sigmsg.h"
 
 static inline void tl_copy(char *dst, size_t sz, const char *src)
@@ -24,36 +25,6 @@ static inline void tl_addr(struct sccp_addr *a, const char *gt, uint8_t ssn)
 	a->has_ssn = ssn != 0;
 	a->ssn = ssn;
 	tl_copy(a->digits, sizeof(a->digits), gt);
-}
-
-/* The MAP application context an operation normally runs in (TS 29.002 17.3). */
-static inline uint8_t tl_ac_for(int op)
-{
-	switch (op) {
-	case 2: return 1;
-	case 3: return 2;
-	case 4: return 3;
-	case 7: case 8: return 16;
-	case 10: case 11: case 12: case 13: case 14: return 18;
-	case 22: return 5;
-	case 23: return 32;
-	case 24: return 33;
-	case 43: return 13;
-	case 55: return 15;
-	case 58: return 26;
-	case 62: case 65: return 43;
-	case 85: return 37;
-	case 44: return 25;
-	case 45: return 20;
-	case 46: return 21;
-	case 56: return 14;
-	case 59: case 60: case 61: return 19;
-	case 67: return 27;
-	case 70: return 28;
-	case 71: return 29;
-	case 83: return 38;
-	default: return 0;
-	}
 }
 
 static const uint8_t tl_oid[] = {0x04, 0x00, 0x00, 0x01, 0x00, 0x00, 0x03};
@@ -80,13 +51,13 @@ static inline void tl_msg(struct sig_msg *m, uint8_t tt, int op, const char *cal
 		t->dtid.len = 4;
 		t->dtid.val = 0x2000u;
 	}
-	if (tt == TCAP_BEGIN && op >= 0 && tl_ac_for(op)) {
+	if (tt == TCAP_BEGIN && op >= 0 && map_op_default_ac(op, NULL, NULL)) {
 		t->has_dialogue = true;
 		t->dlg_pdu = TCAP_DLG_AARQ;
 		t->ac_oid.p = tl_oid;
 		t->ac_oid.len = sizeof(tl_oid);
 		t->ac_is_map = true;
-		t->map_ac = tl_ac_for(op);
+		t->map_ac = map_op_default_ac(op, NULL, NULL);
 		t->map_ac_version = 3;
 	}
 	if (op >= 0) {

@@ -1,6 +1,7 @@
 /* The agreement corpus of issue 2: every MAP operation the codec models, as Invoke (in a Begin)
  * and as result (in an End), with short and with long-form BER lengths, in SCCP UDT and XUDT,
- * with odd and even global-title digit counts, and SMS TPDUs with and without a UDH; written
+ * with odd and even global-title digit counts, SMS TPDUs with and without a UDH and the reports
+ * in forwardSM results; written
  * as M3UA captures (exported PDU and Ethernet/IPv4/SCTP), then `dfsguard decode` is compared
  * with `tshark -T fields` field by field by tests/decode_agreement.py (zero mismatches, no
  * malformed frame). */
@@ -99,6 +100,19 @@ static void sms_variants(struct corpus *c)
 	put_sms(c, t, w.len);
 }
 
+/* A forwardSM result's sm-RP-UI is the report of an RP-ACK (TS 23.040 9.2.2.1a, 9.2.2.2a):
+ * mt-forwardSM gets the SIM's SMS-DELIVER-REPORT (PID 7F, DCS F6, status words), mo-forwardSM
+ * an SMS-SUBMIT-REPORT with its time stamp, PID and DCS. */
+static void report_for(int op, struct map_fields *f)
+{
+	static const uint8_t deliver_report[] = {0x00, 0x07, 0x7f, 0xf6, 0x02, 0x90, 0x00};
+	static const uint8_t submit_report[] = {0x01, 0x03, 0x62, 0x11, 0x32, 0x21, 0x43, 0x05, 0x00, 0x00, 0x08};
+	if (op == MAP_OP_MT_FORWARD_SM)
+		f->sm_rp_ui = (struct dfs_view){deliver_report, sizeof(deliver_report)};
+	else if (op == MAP_OP_MO_FORWARD_SM)
+		f->sm_rp_ui = (struct dfs_view){submit_report, sizeof(submit_report)};
+}
+
 static void decode_agrees_with_tshark(void **state)
 {
 	if (!oracle_have_tshark() || system("command -v python3 >/dev/null 2>&1") != 0)
@@ -120,6 +134,7 @@ static void decode_agrees_with_tshark(void **state)
 			put_op(&c, x->op, &f, false, flags);
 			if (x->res && x->res[0]) {
 				f.is_result = true;
+				report_for(x->op, &f);
 				put_op(&c, x->op, &f, true, flags);
 			}
 		}

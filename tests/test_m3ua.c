@@ -161,7 +161,40 @@ static size_t build_all(struct built *out, size_t cap)
 	w = dfs_wbuf_init(out[n].buf, sizeof(out[n].buf));
 	assert_int_equal(m3ua_encode_data(&w, NULL, &pd), 0);
 	out[n++].len = w.len;
+	uint32_t na = 42;
+	w = dfs_wbuf_init(out[n].buf, sizeof(out[n].buf));
+	assert_int_equal(m3ua_encode_data_na(&w, &na, &rctx, &pd), 0);
+	out[n++].len = w.len;
 	return n;
+}
+
+/* RFC 4666 3.3.1: Network Appearance, Routing Context, Protocol Data, in that order. */
+static void test_data_network_appearance(void **state)
+{
+	(void)state;
+	static const uint8_t ud[3] = {1, 2, 3};
+	struct m3ua_proto_data pd = {.opc = 7, .dpc = 9, .si = 3, .ni = 2, .sls = 4, .user_data = {ud, 3}};
+	uint32_t na = 0x0a0b0c0d, rctx = 77;
+	uint8_t buf[128];
+	struct dfs_wbuf w = dfs_wbuf_init(buf, sizeof(buf));
+	assert_int_equal(m3ua_encode_data_na(&w, &na, &rctx, &pd), 0);
+	struct m3ua_msg m;
+	struct dfs_err e;
+	assert_int_equal(m3ua_decode(buf, w.len, 0, &m, &e), 0);
+	assert_true(m.has_na && m.has_rctx && m.has_proto_data);
+	assert_int_equal(m.na, na);
+	assert_int_equal(m.rctx, rctx);
+	assert_int_equal(m.n_params, 3);
+	assert_int_equal(m.params[0].tag, M3UA_TAG_NETWORK_APP);
+	assert_int_equal(m.params[1].tag, M3UA_TAG_ROUTING_CTX);
+	assert_int_equal(m.params[2].tag, M3UA_TAG_PROTOCOL_DATA);
+	assert_int_equal(m.pd.user_data.len, 3);
+	/* without a routing context: NA then Protocol Data */
+	w = dfs_wbuf_init(buf, sizeof(buf));
+	assert_int_equal(m3ua_encode_data_na(&w, &na, NULL, &pd), 0);
+	assert_int_equal(m3ua_decode(buf, w.len, 0, &m, &e), 0);
+	assert_true(m.has_na && !m.has_rctx);
+	assert_int_equal(m.params[0].tag, M3UA_TAG_NETWORK_APP);
 }
 
 static void test_every_message_round_trip(void **state)
@@ -187,14 +220,16 @@ static void test_every_message_round_trip(void **state)
 		assert_memory_equal(again, all[i].buf, w.len);
 		if (m.has_proto_data) { /* and through the DATA encoder */
 			w = dfs_wbuf_init(again, sizeof(again));
-			assert_int_equal(m3ua_encode_data(&w, m.has_rctx ? &m.rctx : NULL, &m.pd), 0);
+			assert_int_equal(m3ua_encode_data_na(&w, m.has_na ? &m.na : NULL, m.has_rctx ? &m.rctx : NULL,
+							     &m.pd), 0);
+			assert_int_equal(w.len, all[i].len);
 			assert_memory_equal(again, all[i].buf, w.len);
 		}
 	}
 	assert_int_equal(seen_classes, 0x21f); /* classes 0-4 and 9 */
-	/* the two DATA messages */
+	/* the first of the three DATA messages */
 	struct m3ua_msg m;
-	assert_int_equal(m3ua_decode(all[n - 2].buf, all[n - 2].len, 0, &m, NULL), 0);
+	assert_int_equal(m3ua_decode(all[n - 3].buf, all[n - 3].len, 0, &m, NULL), 0);
 	assert_true(m.has_rctx);
 	assert_int_equal(m.rctx, 0x01020304);
 	assert_int_equal(m.pd.opc, 0x1234);
@@ -450,6 +485,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_messages),
 		cmocka_unit_test(test_every_message_round_trip),
+		cmocka_unit_test(test_data_network_appearance),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_frame_length),

@@ -385,6 +385,17 @@ static void test_FW_SIMJACKER(void **state)
 	m.map.tpdu.has_cmd_pkt = m.map.tpdu.has_ota_hdr = false;
 	eval(state, &m, T0, &v);
 	expect(&v, ACT_ALLOW, RULE_NONE);
+	/* the SIM's answer to a data download from outside: an mt-forwardSM result carrying an
+	 * SMS-DELIVER-REPORT with PID 7F, DCS F6 and a response packet (UDH IEI 71) */
+	tl_msg(&m, TCAP_END, -1, ALPEN_VLR, "25579900310");
+	tl_result(&m, 44);
+	m.map.has_tpdu = true;
+	m.map.tpdu.is_report = m.map.tpdu.is_deliver = m.map.tpdu.udhi = m.map.tpdu.has_rsp_pkt = true;
+	m.map.tpdu.pi = 0x07;
+	m.map.tpdu.pid = 0x7f;
+	m.map.tpdu.dcs = 0xf6;
+	eval(state, &m, T0, &v);
+	expect(&v, ACT_ALLOW, RULE_NONE);
 }
 
 /* ---- FW-SMS-HOME ---------------------------------------------------------------------- */

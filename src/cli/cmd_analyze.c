@@ -103,13 +103,9 @@ int cmd_analyze(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	struct cfg_errors errs;
-	struct policy_config *cfg = policy_config_load(config, &errs);
-	if (!cfg) {
-		for (unsigned i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
+	struct policy_config *cfg = policy_config_load_report(config, stderr);
+	if (!cfg)
 		return 2;
-	}
 	char err[256];
 	struct analyzer *a = calloc(1, sizeof(*a));
 	if (!a || !(a->ctx = policy_new(cfg, NULL, err, sizeof(err)))) {

@@ -13,15 +13,9 @@ static void usage(FILE *f)
 
 static int config_check(const char *path)
 {
-	struct cfg_errors errs;
-	struct policy_config *c = policy_config_load(path, &errs);
-	if (!c) {
-		for (unsigned i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		if (errs.dropped)
-			fprintf(stderr, "%s: %u more errors not shown\n", path, errs.dropped);
+	struct policy_config *c = policy_config_load_report(path, stderr);
+	if (!c)
 		return 1;
-	}
 	unsigned cats[4] = {0};
 	for (int op = 0; op < 256; op++)
 		cats[c->op_cat[op]]++;

@@ -24,11 +24,14 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: dfsguard fw --config FILE [--check]\n"
 		   "       dfsguard fw --config FILE --listen-pcap IFACE\n"
+		   "       dfsguard fw --config FILE --replay-pcap CAPTURE\n"
 		   "  Inline M3UA firewall between the partner links and the home STP, as configured in\n"
 		   "  the links section of FILE; or, with --listen-pcap, a passive monitor of a mirror\n"
 		   "  port raising the same alerts. SIGHUP reloads FILE (an invalid file is refused and the\n"
 		   "  running configuration stays); SIGTERM/SIGINT save the subscriber state and stop.\n"
-		   "  --check: only validate FILE (policy and links) and exit.\n");
+		   "  --check: only validate FILE (policy and links) and exit.\n"
+		   "  --replay-pcap: judge a recorded mirror capture as passive mode would (same alerts,\n"
+		   "  capture file and state snapshot), then exit.\n");
 }
 
 static void on_signal(struct evloop *l, int fd, int events, void *ud)
@@ -57,25 +60,27 @@ int cmd_fw(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"listen-pcap", required_argument, NULL, 'p'},
+		{"replay-pcap", required_argument, NULL, 'r'},
 		{"check", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct fw_run r = {.sfd = -1};
-	const char *iface = NULL;
+	const char *iface = NULL, *replay = NULL;
 	bool check = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:r:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': r.config = optarg; break;
 		case 'p': iface = optarg; break;
+		case 'r': replay = optarg; break;
 		case 'k': check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!r.config || optind != argc) {
+	if (!r.config || optind != argc || (iface && replay)) {
 		usage(stderr);
 		return 2;
 	}
@@ -95,6 +100,15 @@ int cmd_fw(int argc, char **argv)
 		free(errs);
 		return rc;
 	}
+	if (replay) {
+		uint64_t judged = 0;
+		if (fw_passive_replay(r.config, replay, &judged, err, sizeof(err)) < 0) {
+			fprintf(stderr, "dfsguard fw: %s\n", err);
+			return 1;
+		}
+		fprintf(stderr, "dfsguard fw: %s: %llu messages judged\n", replay, (unsigned long long)judged);
+		return 0;
+	}
 	/* Block the signals before any thread exists (usrsctp starts its own); they are read from
 	 * a signalfd on the event loop. */
 	sigset_t set;
@@ -112,9 +126,9 @@ int cmd_fw(int argc, char **argv)
 	}
 	evloop_fd_set(r.loop, r.sfd, EVLOOP_READ, on_signal, &r);
 	if (iface)
-		r.passive = fw_passive_new(r.loop, r.config, iface, sig_decode_m3ua, err, sizeof(err));
+		r.passive = fw_passive_new(r.loop, r.config, iface, err, sizeof(err));
 	else
-		r.fw = fw_new(r.loop, NULL, r.config, sig_decode_m3ua, err, sizeof(err));
+		r.fw = fw_new(r.loop, NULL, r.config, err, sizeof(err));
 	if (!r.fw && !r.passive) {
 		fprintf(stderr, "dfsguard fw: %s\n", err);
 		evloop_fd_set(r.loop, r.sfd, 0, NULL, NULL);

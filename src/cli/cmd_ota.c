@@ -455,6 +455,25 @@ out:
 	return rc;
 }
 
+static void verify_decode_error(const struct dfs_err *e)
+{
+	fprintf(stderr, "dfsguard ota verify: %s %s at offset %zu: %s\n", e->layer, e->field, e->offset,
+		e->reason);
+}
+
+/* The JSON report on an n-byte packet, begun: {"type": type. NULL when out of memory. */
+static char *verify_report_begin(struct json_writer *j, size_t n, const char *type)
+{
+	size_t cap = 8 * n + 4096;
+	char *jb = malloc(cap);
+	if (!jb)
+		return NULL;
+	json_init(j, jb, cap);
+	json_obj_begin(j);
+	json_kv_str(j, "type", type);
+	return jb;
+}
+
 /* verify --packet: a command packet, as a receiving entity would see it */
 static int verify_command(struct ota_opts *o, const uint8_t *in, size_t n, bool raw, enum ota_bearer b)
 {
@@ -490,7 +509,7 @@ static int verify_command(struct ota_opts *o, const uint8_t *in, size_t n, bool 
 		prefix = ota_bearer_cmd_prefix(b, &pl);
 	}
 	if (ota_cmd_decode(pkt, plen, skip, &c, &e)) {
-		fprintf(stderr, "dfsguard ota verify: %s %s at offset %zu: %s\n", e.layer, e.field, e.offset, e.reason);
+		verify_decode_error(&e);
 		goto out;
 	}
 	if (load_keys(o, c.kic, c.kid, c.spi.chk, ks, NULL))
@@ -500,14 +519,10 @@ static int verify_command(struct ota_opts *o, const uint8_t *in, size_t n, bool 
 		fprintf(stderr, "dfsguard ota verify: %s\n", rc_text(st));
 		goto out;
 	}
-	size_t cap = 8 * n + 4096;
-	char *jb = malloc(cap);
 	struct json_writer j;
+	char *jb = verify_report_begin(&j, n, "command");
 	if (!jb)
 		goto out;
-	json_init(&j, jb, cap);
-	json_obj_begin(&j);
-	json_kv_str(&j, "type", "command");
 	json_key(&j, "header");
 	ota_cmd_pkt_json(&j, &c);
 	json_kv_uint(&j, "status", (uint64_t)st);
@@ -556,7 +571,7 @@ static int verify_por(struct ota_opts *o, const uint8_t *in, size_t n, bool raw,
 		goto out;
 	}
 	if (ota_rsp_decode(in + pl, n - pl, pl, &r, &e)) {
-		fprintf(stderr, "dfsguard ota verify: %s %s at offset %zu: %s\n", e.layer, e.field, e.offset, e.reason);
+		verify_decode_error(&e);
 		goto out;
 	}
 	ota_spi_decode(spi, &s);
@@ -574,14 +589,10 @@ static int verify_por(struct ota_opts *o, const uint8_t *in, size_t n, bool raw,
 		fprintf(stderr, "dfsguard ota verify: %s\n", rc_text(st));
 		goto out;
 	}
-	size_t cap = 8 * n + 4096;
-	char *jb = malloc(cap);
 	struct json_writer j;
+	char *jb = verify_report_begin(&j, n, "por");
 	if (!jb)
 		goto out;
-	json_init(&j, jb, cap);
-	json_obj_begin(&j);
-	json_kv_str(&j, "type", "por");
 	json_kv_bool(&j, "verified", st == 0);
 	if (st) {
 		json_kv_str(&j, "error", get_value_string(ota_status_names, (uint32_t)st));

@@ -57,13 +57,9 @@ int cmd_sim(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	struct cfg_errors errs;
-	struct policy_config *cfg = policy_config_load(config, &errs);
-	if (!cfg) {
-		for (unsigned i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
+	struct policy_config *cfg = policy_config_load_report(config, stderr);
+	if (!cfg)
 		return 2;
-	}
 	char err[256];
 	int status = 2;
 	struct sim *s = sim_new(cfg, seed, err, sizeof(err));

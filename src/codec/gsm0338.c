@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dfs_hex.h"
+
 /* TS 23.038 6.2.1: the default alphabet, code -> Unicode. 0x1B is the escape to 6.2.1.1. */
 static const uint16_t gsm7_basic[128] = {
 	0x0040, 0x00a3, 0x0024, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, /* @ £ $ ¥ è é ù ì */
@@ -300,6 +302,17 @@ int utf8_to_ucs2(const char *utf8, uint8_t *out, size_t outsz)
 	return (int)n;
 }
 
+/* TS 23.038 sections 4 and 5: the character set in bits 3..2 of a general data coding DCS. */
+static void dcs_alphabet(struct gsm_dcs *d, uint8_t dcs)
+{
+	switch ((dcs >> 2) & 3) {
+	case 0: d->charset = GSM_CHARSET_7BIT; break;
+	case 1: d->charset = GSM_CHARSET_8BIT; break;
+	case 2: d->charset = GSM_CHARSET_UCS2; break;
+	default: d->reserved = true; break;
+	}
+}
+
 /* TS 23.038 section 4: SMS data coding scheme. */
 struct gsm_dcs sms_dcs_parse(uint8_t dcs)
 {
@@ -309,12 +322,7 @@ struct gsm_dcs sms_dcs_parse(uint8_t dcs)
 		d.compressed = dcs & 0x20;
 		d.has_class = dcs & 0x10;
 		d.msg_class = dcs & 0x03;
-		switch ((dcs >> 2) & 3) {
-		case 0: d.charset = GSM_CHARSET_7BIT; break;
-		case 1: d.charset = GSM_CHARSET_8BIT; break;
-		case 2: d.charset = GSM_CHARSET_UCS2; break;
-		default: d.reserved = true; break;
-		}
+		dcs_alphabet(&d, dcs);
 	} else if (group <= 0xb) {
 		d.reserved = true;
 	} else if (group <= 0xd) { /* message waiting indication, discard / store: GSM-7 */
@@ -354,12 +362,7 @@ struct gsm_dcs cbs_dcs_parse(uint8_t dcs)
 		d.compressed = group != 0x9 && (dcs & 0x20);
 		d.has_class = group == 0x9 || (dcs & 0x10);
 		d.msg_class = dcs & 0x03;
-		switch ((dcs >> 2) & 3) {
-		case 0: d.charset = GSM_CHARSET_7BIT; break;
-		case 1: d.charset = GSM_CHARSET_8BIT; break;
-		case 2: d.charset = GSM_CHARSET_UCS2; break;
-		default: d.reserved = true; break;
-		}
+		dcs_alphabet(&d, dcs);
 		break;
 	case 0xf: /* data coding / message handling */
 		d.charset = (dcs & 0x04) ? GSM_CHARSET_8BIT : GSM_CHARSET_7BIT;
@@ -384,30 +387,6 @@ int octets_to_hex(const uint8_t *p, size_t len, char *out, size_t outsz)
 	}
 	out[2 * len] = 0;
 	return (int)(2 * len);
-}
-
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-static int hex_decode(const char *s, uint8_t *out, size_t outsz)
-{
-	size_t n = strlen(s);
-	if (n % 2)
-		return -EINVAL;
-	if (n / 2 > outsz)
-		return -ENOSPC;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
 }
 
 int ussd_decode_text(uint8_t dcs, const uint8_t *p, size_t len, char *utf8, size_t outsz)
@@ -447,7 +426,7 @@ int ussd_encode_text(const char *utf8, uint8_t dcs, uint8_t *out, size_t outsz)
 	if (d.compressed || d.lang_prefix)
 		return -ENOTSUP;
 	if (d.charset == GSM_CHARSET_8BIT)
-		return hex_decode(utf8, out, outsz);
+		return dfs_hex_decode(utf8, out, outsz);
 	if (d.charset == GSM_CHARSET_UCS2)
 		return utf8_to_ucs2(utf8, out, outsz);
 	uint8_t sept[USSD_MAX_OCTETS * 8 / 7 + 8];

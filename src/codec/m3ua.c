@@ -415,14 +415,25 @@ int m3ua_encode(struct dfs_wbuf *w, uint8_t cls, uint8_t type, const struct m3ua
 	return finish(w, start);
 }
 
+static void put_u32_param(struct dfs_wbuf *w, uint16_t tag, uint32_t v)
+{
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	put_param(w, tag, b, 4, NULL, 0);
+}
+
 int m3ua_encode_data(struct dfs_wbuf *w, const uint32_t *rctx, const struct m3ua_proto_data *pd)
 {
+	return m3ua_encode_data_na(w, NULL, rctx, pd);
+}
+
+int m3ua_encode_data_na(struct dfs_wbuf *w, const uint32_t *na, const uint32_t *rctx,
+			const struct m3ua_proto_data *pd)
+{
 	size_t start = put_header(w, M3UA_CLS_XFER, M3UA_XFER_DATA);
-	if (rctx) {
-		uint8_t rc[4] = {(uint8_t)(*rctx >> 24), (uint8_t)(*rctx >> 16), (uint8_t)(*rctx >> 8),
-				 (uint8_t)*rctx};
-		put_param(w, M3UA_TAG_ROUTING_CTX, rc, 4, NULL, 0);
-	}
+	if (na) /* RFC 4666 3.3.1: Network Appearance, then Routing Context */
+		put_u32_param(w, M3UA_TAG_NETWORK_APP, *na);
+	if (rctx)
+		put_u32_param(w, M3UA_TAG_ROUTING_CTX, *rctx);
 	/* RFC 4666 3.3.1.1 */
 	uint8_t h[12] = {(uint8_t)(pd->opc >> 24), (uint8_t)(pd->opc >> 16), (uint8_t)(pd->opc >> 8),
 			 (uint8_t)pd->opc, (uint8_t)(pd->dpc >> 24), (uint8_t)(pd->dpc >> 16),

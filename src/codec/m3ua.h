@@ -98,6 +98,10 @@ int m3ua_encode_params(struct dfs_wbuf *w, const struct m3ua_param *params, unsi
 /* DATA (RFC 4666 3.3.1): [Routing Context] Protocol Data. */
 int m3ua_encode_data(struct dfs_wbuf *w, const uint32_t *rctx /* NULL = absent */,
 		     const struct m3ua_proto_data *pd);
+/* The same with a Network Appearance first: [Network Appearance] [Routing Context] Protocol Data
+ * (NULL = absent). */
+int m3ua_encode_data_na(struct dfs_wbuf *w, const uint32_t *na, const uint32_t *rctx,
+			const struct m3ua_proto_data *pd);
 
 /* TCP framing: 0 = need more bytes, >0 = length of the complete message at p, <0 = not M3UA
  * (version is not 1, length < 8, not a multiple of 4, or above M3UA_MAX_MSG_LEN). */

@@ -869,8 +869,10 @@ int map_op_default_ac(int op, uint8_t *ac, uint8_t *version)
 	const struct map_op_schema *s = schema_for(op);
 	if (!s)
 		return 0;
-	*ac = s->ac;
-	*version = s->ac_version;
+	if (ac)
+		*ac = s->ac;
+	if (version)
+		*version = s->ac_version;
 	return s->ac;
 }
 
@@ -1393,8 +1395,10 @@ static uint8_t tx_version(const struct map_tx *tx)
 	return tx->ac_version ? tx->ac_version : 3;
 }
 
-int map_build_invoke(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int opcode,
-		     const struct map_fields *f)
+/* An Invoke of opcode with its argument, or a ReturnResultLast with its result (the operation
+ * code only when there is a result parameter). */
+static int map_build_op(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int opcode,
+			const struct map_fields *f, bool result)
 {
 	struct tcap_msg m;
 	uint8_t param[MAP_PARAM_MAX];
@@ -1402,15 +1406,21 @@ int map_build_invoke(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id,
 	int rc;
 	if (tx_to_tcap(tx, &m) < 0)
 		return -EINVAL;
-	if (f && (rc = map_encode_arg_opt(&pw, opcode, f, tx_version(tx), tx->flags)) < 0)
+	if (f && (rc = map_encode_param(&pw, opcode, f, tx_version(tx), tx->flags, result)) < 0)
 		return rc;
-	m.comp[0] = (struct tcap_component){.type = TCAP_INVOKE,
+	m.comp[0] = (struct tcap_component){.type = result ? TCAP_RESULT_L : TCAP_INVOKE,
 					    .has_invoke_id = true,
 					    .invoke_id = invoke_id,
-					    .has_opcode = true,
+					    .has_opcode = !result || pw.len > 0,
 					    .opcode = opcode,
 					    .param = {param, pw.len}};
 	return tcap_encode_opt(w, &m, tx->flags);
+}
+
+int map_build_invoke(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int opcode,
+		     const struct map_fields *f)
+{
+	return map_build_op(w, tx, invoke_id, opcode, f, false);
 }
 
 int map_build_begin(struct dfs_wbuf *w, uint32_t otid, uint8_t ac, uint8_t ac_version, int opcode,
@@ -1424,21 +1434,7 @@ int map_build_begin(struct dfs_wbuf *w, uint32_t otid, uint8_t ac, uint8_t ac_ve
 int map_build_result(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int opcode,
 		     const struct map_fields *f)
 {
-	struct tcap_msg m;
-	uint8_t param[MAP_PARAM_MAX];
-	struct dfs_wbuf pw = dfs_wbuf_init(param, sizeof(param));
-	int rc;
-	if (tx_to_tcap(tx, &m) < 0)
-		return -EINVAL;
-	if (f && (rc = map_encode_result_opt(&pw, opcode, f, tx_version(tx), tx->flags)) < 0)
-		return rc;
-	m.comp[0] = (struct tcap_component){.type = TCAP_RESULT_L,
-					    .has_invoke_id = true,
-					    .invoke_id = invoke_id,
-					    .has_opcode = pw.len > 0,
-					    .opcode = opcode,
-					    .param = {param, pw.len}};
-	return tcap_encode_opt(w, &m, tx->flags);
+	return map_build_op(w, tx, invoke_id, opcode, f, true);
 }
 
 int map_build_error(struct dfs_wbuf *w, const struct map_tx *tx, int invoke_id, int error_code)

@@ -88,7 +88,8 @@ const char *map_ac_name(uint8_t ac);
 const char *map_error_name(int code);
 const char *map_ss_code_name(uint8_t code);
 /* The application context (and its highest version) an operation is normally sent in
- * (TS 29.002 17.2); 0 when the operation is not one of enum map_op. */
+ * (TS 29.002 17.2); 0 when the operation is not one of enum map_op. ac and version may be
+ * NULL. */
 int map_op_default_ac(int op, uint8_t *ac, uint8_t *version);
 /* true when the schemas know op's argument (the operations listed in enum map_op) */
 bool map_op_supported(int op);

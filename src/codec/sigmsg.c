@@ -78,12 +78,16 @@ static int decode_map(struct sig_msg *m, struct dfs_err *e)
 		m->map_comp = (int)i;
 		break;
 	}
-	/* a result's sm-RP-UI is a DELIVER-REPORT / SUBMIT-REPORT: carried, not decoded */
-	if (!m->has_map || !m->map.sm_rp_ui.len || m->map.is_result)
+	if (!m->has_map || !m->map.sm_rp_ui.len)
 		return 0;
 	struct map_fields *f = &m->map;
-	int rc = sms_tpdu_decode(f->sm_rp_ui.p, f->sm_rp_ui.len, offset_in(m, f->sm_rp_ui.p),
-				 tpdu_direction(f), &f->tpdu, e);
+	/* a result's sm-RP-UI is the report of an RP-ACK: SMS-DELIVER-REPORT answering
+	 * mt-forwardSM, SMS-SUBMIT-REPORT answering mo-forwardSM (the MTI tells which, also for
+	 * the forwardSM of MAP v1/v2) */
+	int rc = f->is_result ? sms_report_decode(f->sm_rp_ui.p, f->sm_rp_ui.len, offset_in(m, f->sm_rp_ui.p),
+						  false, &f->tpdu, e)
+			      : sms_tpdu_decode(f->sm_rp_ui.p, f->sm_rp_ui.len, offset_in(m, f->sm_rp_ui.p),
+						tpdu_direction(f), &f->tpdu, e);
 	if (rc < 0)
 		return rc;
 	f->has_tpdu = true;

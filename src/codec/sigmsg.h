@@ -154,7 +154,14 @@ struct ota_cmd_hdr { /* ETSI TS 102 225 5.1.1 */
 
 struct sms_tpdu {
 	uint8_t mti;          /* 0 DELIVER (SC->MS) / DELIVER-REPORT, 1 SUBMIT, 2 STATUS-REPORT/COMMAND */
-	bool is_deliver;      /* true: SMS-DELIVER, false: SMS-SUBMIT */
+	bool is_deliver;      /* true: SMS-DELIVER (or its report), false: SMS-SUBMIT (or its report) */
+	/* SMS-DELIVER-REPORT (is_deliver, MS->SC) or SMS-SUBMIT-REPORT (!is_deliver, SC->MS),
+	 * TS 23.040 9.2.2.1a / 9.2.2.2a: no address, mr, vp; pid, dcs, udl and ud only when pi
+	 * says so; scts for SUBMIT-REPORT */
+	bool is_report;
+	bool has_fcs;         /* TP-FCS: the report of an RP-ERROR (9.2.3.22) */
+	uint8_t fcs;
+	uint8_t pi;           /* TP-PI (9.2.3.27): bit 0 PID, bit 1 DCS, bit 2 UDL present */
 	bool udhi, rp, mms_or_rd, sri_or_srr;
 	bool lp;              /* DELIVER: TP-LP loop prevention (TS 23.040 9.2.3.28) */
 	uint8_t vpf, mr;
@@ -163,7 +170,7 @@ struct sms_tpdu {
 	bool addr_alnum;        /* TON 5: GSM 7-bit alphanumeric, decoded as UTF-8 below */
 	char addr[3 * 11 + 1];  /* digits, or UTF-8 of up to 11 alphanumeric characters */
 	uint8_t pid, dcs;
-	uint8_t scts[7];        /* DELIVER only */
+	uint8_t scts[7];        /* DELIVER and SUBMIT-REPORT */
 	struct dfs_view vp;     /* SUBMIT validity period, 0, 1 or 7 bytes */
 	uint8_t udl;
 	struct dfs_view ud;     /* whole user data including the UDH */

@@ -212,11 +212,26 @@ static void json_sms(struct json_writer *j, const struct sms_tpdu *t)
 {
 	json_key(j, "sms");
 	json_obj_begin(j);
-	json_kv_str(j, "type", t->is_deliver ? "SMS-DELIVER" : "SMS-SUBMIT");
-	json_kv_str(j, t->is_deliver ? "oa" : "da", t->addr);
-	json_kv_int(j, "pid", t->pid);
-	json_kv_int(j, "dcs", t->dcs);
-	json_kv_int(j, "udl", t->udl);
+	if (t->is_report) { /* only what TP-PI announces */
+		json_kv_str(j, "type", t->is_deliver ? "SMS-DELIVER-REPORT" : "SMS-SUBMIT-REPORT");
+		if (t->has_fcs)
+			json_kv_int(j, "fcs", t->fcs);
+		json_kv_int(j, "pi", t->pi);
+		if (!t->is_deliver)
+			json_kv_hex(j, "scts", t->scts, sizeof(t->scts));
+		if (t->pi & SMS_PI_PID)
+			json_kv_int(j, "pid", t->pid);
+		if (t->pi & SMS_PI_DCS)
+			json_kv_int(j, "dcs", t->dcs);
+		if (t->pi & SMS_PI_UDL)
+			json_kv_int(j, "udl", t->udl);
+	} else {
+		json_kv_str(j, "type", t->is_deliver ? "SMS-DELIVER" : "SMS-SUBMIT");
+		json_kv_str(j, t->is_deliver ? "oa" : "da", t->addr);
+		json_kv_int(j, "pid", t->pid);
+		json_kv_int(j, "dcs", t->dcs);
+		json_kv_int(j, "udl", t->udl);
+	}
 	if (t->udh.len)
 		json_kv_hex(j, "udh", t->udh.p, t->udh.len);
 	if (t->has_concat) {
@@ -225,7 +240,8 @@ static void json_sms(struct json_writer *j, const struct sms_tpdu *t)
 		json_kv_int(j, "concat_seq", t->concat_seq);
 	}
 	char text[1024];
-	if (!t->has_cmd_pkt && !t->has_rsp_pkt && sms_tpdu_text_utf8(t, text, sizeof(text)) >= 0)
+	if ((!t->is_report || (t->pi & SMS_PI_UDL)) && !t->has_cmd_pkt && !t->has_rsp_pkt &&
+	    sms_tpdu_text_utf8(t, text, sizeof(text)) >= 0)
 		json_kv_str(j, "text", text);
 	if (t->has_ota_hdr) {
 		const struct ota_cmd_hdr *o = &t->ota;

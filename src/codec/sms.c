@@ -1,4 +1,5 @@
-/* SMS TPDU, 3GPP TS 23.040: SMS-DELIVER / SMS-SUBMIT decoding, encoding and builders. */
+/* SMS TPDU, 3GPP TS 23.040: SMS-DELIVER / SMS-SUBMIT and their reports (SMS-DELIVER-REPORT,
+ * SMS-SUBMIT-REPORT): decoding, encoding and builders. */
 #include "sms.h"
 
 #include <errno.h>
@@ -144,8 +145,9 @@ static int ud_decode(struct dfs_buf *b, struct sms_tpdu *t, struct dfs_err *e)
 	if (dfs_buf_u8(b, &t->udl) < 0)
 		return SMS_ERR(e, "tp-udl", at, "TP-UDL missing");
 	bool septets = udl_counts_septets(t->dcs);
-	if (septets ? t->udl > SMS_UD_MAX_SEPTETS : t->udl > SMS_UD_MAX_OCTETS)
-		return SMS_ERR(e, "tp-udl", at, "TP-UDL beyond 140 octets");
+	if (t->is_report ? (septets ? t->udl > SMS_REPORT_UD_MAX_SEPTETS : t->udl > SMS_REPORT_UD_MAX_OCTETS)
+			 : (septets ? t->udl > SMS_UD_MAX_SEPTETS : t->udl > SMS_UD_MAX_OCTETS))
+		return SMS_ERR(e, "tp-udl", at, t->is_report ? "TP-UDL beyond 159 octets" : "TP-UDL beyond 140 octets");
 	size_t ud_at = dfs_buf_abs(b);
 	if (dfs_buf_view(b, ud_octets(t->dcs, t->udl), &t->ud) < 0)
 		return SMS_ERR(e, "tp-ud", ud_at, "user data shorter than TP-UDL");
@@ -215,6 +217,55 @@ int sms_tpdu_decode(const uint8_t *p, size_t len, size_t base, enum sms_dir dir,
 	return ud_decode(&b, t, e);
 }
 
+/* TS 23.040 9.2.2.1a SMS-DELIVER-REPORT, 9.2.2.2a SMS-SUBMIT-REPORT. */
+int sms_report_decode(const uint8_t *p, size_t len, size_t base, bool rp_error, struct sms_tpdu *t,
+		      struct dfs_err *e)
+{
+	struct dfs_buf b = dfs_buf_init(p, len, base);
+	uint8_t o;
+	memset(t, 0, sizeof(*t));
+	t->is_report = true;
+	if (dfs_buf_u8(&b, &o) < 0)
+		return SMS_ERR(e, "first-octet", base, "empty TPDU");
+	t->mti = o & 3;
+	if (t->mti != SMS_MTI_DELIVER && t->mti != SMS_MTI_SUBMIT)
+		return SMS_ERR(e, "mti", base, "not an SMS-DELIVER-REPORT or SMS-SUBMIT-REPORT");
+	t->is_deliver = t->mti == SMS_MTI_DELIVER;
+	t->udhi = o & 0x40;
+	size_t at = dfs_buf_abs(&b);
+	if (rp_error) {
+		if (dfs_buf_u8(&b, &t->fcs) < 0)
+			return SMS_ERR(e, "tp-fcs", at, "TP-FCS missing");
+		t->has_fcs = true;
+		at = dfs_buf_abs(&b);
+	}
+	if (dfs_buf_u8(&b, &t->pi) < 0)
+		return SMS_ERR(e, "tp-pi", at, "TP-PI missing");
+	for (uint8_t ext = t->pi; ext & SMS_PI_EXT;) { /* 9.2.3.27: further TP-PI octets */
+		at = dfs_buf_abs(&b);
+		if (dfs_buf_u8(&b, &ext) < 0)
+			return SMS_ERR(e, "tp-pi", at, "TP-PI extension octet missing");
+	}
+	if (!t->is_deliver) {
+		struct dfs_view scts;
+		at = dfs_buf_abs(&b);
+		if (dfs_buf_view(&b, sizeof(t->scts), &scts) < 0)
+			return SMS_ERR(e, "tp-scts", at, "TP-SCTS truncated");
+		memcpy(t->scts, scts.p, sizeof(t->scts));
+	}
+	at = dfs_buf_abs(&b);
+	if ((t->pi & SMS_PI_PID) && dfs_buf_u8(&b, &t->pid) < 0)
+		return SMS_ERR(e, "tp-pid", at, "TP-PID missing");
+	at = dfs_buf_abs(&b);
+	if ((t->pi & SMS_PI_DCS) && dfs_buf_u8(&b, &t->dcs) < 0)
+		return SMS_ERR(e, "tp-dcs", at, "TP-DCS missing");
+	if (t->pi & SMS_PI_UDL)
+		return ud_decode(&b, t, e);
+	if (dfs_buf_left(&b) > 0)
+		return SMS_ERR(e, "tp-pi", dfs_buf_abs(&b), "octets after the parameters TP-PI announces");
+	return 0; /* a UDHI without user data announces nothing */
+}
+
 static int addr_encode(struct dfs_wbuf *w, uint8_t ton_npi, bool alnum, const char *addr)
 {
 	uint8_t val[SMS_ADDR_MAX_SEMI_OCTETS / 2];
@@ -240,8 +291,34 @@ static int addr_encode(struct dfs_wbuf *w, uint8_t ton_npi, bool alnum, const ch
 	return 0;
 }
 
+static int report_encode(struct dfs_wbuf *w, const struct sms_tpdu *t)
+{
+	bool has_ud = t->pi & SMS_PI_UDL;
+	if ((t->pi & SMS_PI_EXT) || (!has_ud && t->ud.len) ||
+	    (has_ud && (ud_octets(t->dcs, t->udl) != t->ud.len || t->ud.len > SMS_REPORT_UD_MAX_OCTETS ||
+			(t->udhi && (t->ud.len < 1 || t->ud.p[0] + 1u > t->ud.len)))))
+		return -EINVAL;
+	dfs_wbuf_u8(w, (uint8_t)((t->is_deliver ? SMS_MTI_DELIVER : SMS_MTI_SUBMIT) | (t->udhi ? 0x40 : 0)));
+	if (t->has_fcs)
+		dfs_wbuf_u8(w, t->fcs);
+	dfs_wbuf_u8(w, t->pi);
+	if (!t->is_deliver)
+		dfs_wbuf_put(w, t->scts, sizeof(t->scts));
+	if (t->pi & SMS_PI_PID)
+		dfs_wbuf_u8(w, t->pid);
+	if (t->pi & SMS_PI_DCS)
+		dfs_wbuf_u8(w, t->dcs);
+	if (has_ud) {
+		dfs_wbuf_u8(w, t->udl);
+		dfs_wbuf_put(w, t->ud.p, t->ud.len);
+	}
+	return dfs_wbuf_ok(w) ? 0 : -ENOSPC;
+}
+
 int sms_tpdu_encode(struct dfs_wbuf *w, const struct sms_tpdu *t)
 {
+	if (t->is_report)
+		return report_encode(w, t);
 	uint8_t o = t->is_deliver ? SMS_MTI_DELIVER : SMS_MTI_SUBMIT;
 	o |= (uint8_t)((t->mms_or_rd ? 0x04 : 0) | (t->sri_or_srr ? 0x20 : 0) | (t->udhi ? 0x40 : 0) |
 		       (t->rp ? 0x80 : 0));

@@ -31,6 +31,13 @@ enum sms_iei { /* 9.2.3.24 */
 #define SMS_OTA_HDR_LEN 16 /* CPL(2) CHL SPI(2) KIc KID TAR(3) CNTR(5) PCNTR */
 #define SMS_UD_MAX_OCTETS 140
 #define SMS_UD_MAX_SEPTETS 160
+/* TS 23.040 9.2.2.1a, 9.2.2.2a: a report carries no address, its user data may be longer (up
+ * to 159 octets of TP-UD when nothing else is present) */
+#define SMS_REPORT_UD_MAX_OCTETS 159
+#define SMS_REPORT_UD_MAX_SEPTETS (SMS_REPORT_UD_MAX_OCTETS * 8 / 7)
+enum sms_pi { /* TP-Parameter-Indicator bits, 9.2.3.27 */
+	SMS_PI_PID = 0x01, SMS_PI_DCS = 0x02, SMS_PI_UDL = 0x04, SMS_PI_EXT = 0x80,
+};
 #define SMS_ADDR_MAX_SEMI_OCTETS 20 /* 9.1.2.5: at most 12 octets with length and type */
 
 extern const struct value_string sms_mti_mt_names[];
@@ -42,8 +49,17 @@ extern const struct value_string sms_iei_names[];
  * field "mti" with t->mti set. The whole of p must be the TPDU. */
 int sms_tpdu_decode(const uint8_t *p, size_t len, size_t base, enum sms_dir dir, struct sms_tpdu *t,
 		    struct dfs_err *e);
+/* SMS-DELIVER-REPORT (MS->SC, MTI 0) or SMS-SUBMIT-REPORT (SC->MS, MTI 1), TS 23.040 9.2.2.1a
+ * and 9.2.2.2a, told apart by the MTI (the other MTIs: -EBADMSG on field "mti"). rp_error: the
+ * report of an RP-ERROR, which starts with TP-FCS; else of an RP-ACK (a MAP ReturnResult's
+ * sm-RP-UI). TP-PI extension octets (bit 7) are skipped; pid, dcs, udl and ud are read as pi
+ * says (absent DCS: GSM 7-bit). The whole of p must be the TPDU. */
+int sms_report_decode(const uint8_t *p, size_t len, size_t base, bool rp_error, struct sms_tpdu *t,
+		      struct dfs_err *e);
 /* Encodes from is_deliver, the flags, the address, pid, dcs, scts/vp, udl and ud (ud taken as
- * it is, UDH included; udh/concat/ota are the decoder's outputs and are not read). */
+ * it is, UDH included; udh/concat/ota are the decoder's outputs and are not read). A report
+ * (is_report) from udhi, has_fcs/fcs, pi (one octet, no extension), scts for SUBMIT-REPORT, and
+ * pid, dcs, udl/ud as pi says. */
 int sms_tpdu_encode(struct dfs_wbuf *w, const struct sms_tpdu *t);
 /* The text after the UDH as UTF-8 (GSM-7 with fill bits, UCS2; 8-bit data as lowercase hex).
  * Returns bytes written or a negative errno (-ENOTSUP for compressed text). */

@@ -38,7 +38,7 @@ static int fw_hook(void *ud, const struct relay_msg *msg, struct dfs_wbuf *answe
 	unsigned li = msg->dir == RELAY_FROM_PARTNER ? msg->link : fw->eng.links.relay.n_partners + msg->link;
 	struct sig_msg m;
 	struct verdict v;
-	int rc = fw_engine_judge(&fw->eng, li, msg->p, msg->len, &m, &v);
+	int rc = fw_engine_judge(&fw->eng, li, FW_FRAME_M3UA, NULL, msg->p, msg->len, &m, &v);
 	int out;
 	if (rc < 0)
 		out = fw->eng.cfg->monitor ? RELAY_FORWARD : rc;
@@ -87,8 +87,8 @@ static bool needs_usrsctp(const struct fw_links *l)
 	return false;
 }
 
-struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, fw_decode_fn decode,
-		  char *err, size_t errsz)
+struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, char *err,
+		  size_t errsz)
 {
 	struct fw *fw = calloc(1, sizeof(*fw));
 	if (!fw) {
@@ -96,7 +96,7 @@ struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path,
 		return NULL;
 	}
 	fw->loop = l;
-	if (fw_engine_init(&fw->eng, config_path, decode, err, errsz) < 0) {
+	if (fw_engine_init(&fw->eng, config_path, err, errsz) < 0) {
 		free(fw);
 		return NULL;
 	}

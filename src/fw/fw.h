@@ -20,10 +20,6 @@
 #include "relay.h"
 #include "sigmsg.h"
 
-/* The whole-message decoder (sig_decode_m3ua): 0, or a negative errno with e filled; m holds
- * the layers decoded before an error. */
-typedef int (*fw_decode_fn)(const uint8_t *p, size_t len, struct sig_msg *m, struct dfs_err *e);
-
 #define FW_PATH_MAX 256
 
 /* `links.simswap_feed`: MSISDN-IMSI bindings learned from signalling, posted to the USSD
@@ -71,8 +67,8 @@ struct fw;
  * metrics endpoint on loop l. net: the transports to use (not freed by fw_free; usrsctp must
  * already be started on it when a link needs it), or NULL for the firewall's own. NULL with the
  * reason in err. */
-struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, fw_decode_fn decode,
-		  char *err, size_t errsz);
+struct fw *fw_new(struct evloop *l, struct tp_net *net, const char *config_path, char *err,
+		  size_t errsz);
 /* Reload the configuration file: the rules, policy settings, alert outputs and fail mode take
  * effect at once; links are kept as they are (changes to them need a restart, reported in
  * err as a warning with return value 1). An invalid file is refused (-EINVAL, reason in err) and
@@ -96,11 +92,18 @@ struct fw_totals {
 };
 void fw_get_totals(const struct fw *fw, enum relay_dir d, struct fw_totals *t);
 
-/* ---- passive mode: the same alerts from a mirror port (libpcap) ---- */
+/* ---- passive mode: the same alerts from a mirror port (libpcap) ----
+ * M3UA DATA (over SCTP or TCP) is decoded by sig_decode_m3ua, MTP3 MSUs (M2UA, M2PA, MTP2 and
+ * MTP3 link types) carrying SCCP or ISUP by sig_decode_mtp3; both are judged by the same rules. */
 struct fw_passive;
 struct fw_passive *fw_passive_new(struct evloop *l, const char *config_path, const char *iface,
-				  fw_decode_fn decode, char *err, size_t errsz);
+				  char *err, size_t errsz);
 int fw_passive_reload(struct fw_passive *p, char *err, size_t errsz);
 void fw_passive_free(struct fw_passive *p);
+/* Passive mode over a capture file instead of an interface (rule tuning on a recorded mirror
+ * capture): every frame is judged as if it were seen live, with the same alerts, capture file
+ * and state snapshot. *judged counts the messages judged. 0, or a negative errno with err. */
+int fw_passive_replay(const char *config_path, const char *pcap_path, uint64_t *judged, char *err,
+		      size_t errsz);
 
 #endif

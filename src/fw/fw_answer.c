@@ -1,6 +1,7 @@
 /* Answers to blocked messages, so that the sender's dialogue ends cleanly (THREATS.md A,
  * docs/operations.md): TCAP Abort, MAP ReturnError, or SCCP UDTS, sent back on the link the
- * message came from, with the routing label and the SCCP addresses reversed. */
+ * message came from, with the routing label and the SCCP addresses reversed, in the request's
+ * network appearance and routing context. */
 #include <errno.h>
 #include <string.h>
 
@@ -80,7 +81,10 @@ int fw_answer_build(const struct sig_msg *m, const struct verdict *v, struct dfs
 	pd.dpc = m->m3ua.pd.opc;
 	pd.user_data.p = sbuf;
 	pd.user_data.len = sw.len;
-	rc = m3ua_encode_data(w, m->m3ua.has_rctx ? &m->m3ua.rctx : NULL, &pd);
+	/* RFC 4666 3.3.1.1: the answer travels in the request's network appearance and routing
+	 * context */
+	rc = m3ua_encode_data_na(w, m->m3ua.has_na ? &m->m3ua.na : NULL,
+				 m->m3ua.has_rctx ? &m->m3ua.rctx : NULL, &pd);
 	if (rc < 0)
 		return rc;
 	return dfs_wbuf_ok(w) ? 0 : -ENOSPC;

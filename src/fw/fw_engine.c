@@ -10,6 +10,7 @@
 
 #include "fw_int.h"
 #include "json_writer.h"
+#include "m3ua.h"
 
 const double fw_lat_bounds_s[FW_LAT_BUCKETS] = {
 	0.000002, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001,
@@ -143,12 +144,10 @@ static void outputs_close(struct fw_engine *e)
 	capture_close(e);
 }
 
-int fw_engine_init(struct fw_engine *e, const char *config_path, fw_decode_fn decode, char *err,
-		   size_t errsz)
+int fw_engine_init(struct fw_engine *e, const char *config_path, char *err, size_t errsz)
 {
 	memset(e, 0, sizeof(*e));
 	snprintf(e->config_path, sizeof(e->config_path), "%s", config_path);
-	e->decode = decode;
 	int rc = load_config(config_path, &e->cfg, &e->links, err, errsz);
 	if (rc < 0)
 		return rc;
@@ -321,16 +320,39 @@ static void write_alert(struct fw_engine *e, const struct verdict *v, const stru
 	}
 }
 
-int fw_engine_judge(struct fw_engine *e, unsigned li, const uint8_t *p, size_t len,
-		    struct sig_msg *m, struct verdict *v)
+/* The capture file holds M3UA: an MTP3 MSU goes in as the M3UA DATA carrying its routing
+ * label and user part (RFC 4666 3.3.1.1). */
+static void capture_msg(struct fw_engine *e, const struct timespec *ts, enum fw_frame kind,
+			const struct sig_msg *m, const uint8_t *p, size_t len)
+{
+	if (kind == FW_FRAME_M3UA) {
+		capture_put(e, ts, p, len);
+		return;
+	}
+	if (!e->cap)
+		return;
+	uint8_t buf[CAP_WRITER_MAX_MSG < 8192 ? CAP_WRITER_MAX_MSG : 8192];
+	struct dfs_wbuf w = dfs_wbuf_init(buf, sizeof(buf));
+	if (!m->m3ua.has_proto_data || m3ua_encode_data(&w, NULL, &m->m3ua.pd) < 0 || !dfs_wbuf_ok(&w)) {
+		e->capture_errors++;
+		return;
+	}
+	capture_put(e, ts, buf, w.len);
+}
+
+int fw_engine_judge(struct fw_engine *e, unsigned li, enum fw_frame kind, const struct timespec *at,
+		    const uint8_t *p, size_t len, struct sig_msg *m, struct verdict *v)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	if (at)
+		ts = *at;
+	else
+		clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	struct dfs_err de;
 	memset(&de, 0, sizeof(de));
 	e->frames++;
-	int rc = e->decode(p, len, m, &de);
+	int rc = kind == FW_FRAME_MTP3 ? sig_decode_mtp3(p, len, m, &de) : sig_decode_m3ua(p, len, m, &de);
 	if (rc < 0) {
 		e->malformed++;
 		policy_eval_malformed(e->ctx, m, &de, now, v);
@@ -348,7 +370,7 @@ int fw_engine_judge(struct fw_engine *e, unsigned li, const uint8_t *p, size_t l
 		write_alert(e, v, &ts);
 	if (v->action == ACT_BLOCK ||
 	    (rc < 0 && !e->cfg->monitor && e->links.relay.on_hook_error == RELAY_FAIL_CLOSED))
-		capture_put(e, &ts, p, len);
+		capture_msg(e, &ts, kind, m, p, len);
 	return rc;
 }
 

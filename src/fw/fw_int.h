@@ -17,7 +17,6 @@ extern const double fw_lat_bounds_s[FW_LAT_BUCKETS]; /* upper bounds; +Inf is th
  * the subscriber state, and the outputs for alerts and blocked messages. */
 struct fw_engine {
 	char config_path[FW_PATH_MAX];
-	fw_decode_fn decode;
 	struct policy_config *cfg;
 	struct policy_ctx *ctx;
 	struct sub_state *state; /* owned: survives reloads */
@@ -39,19 +38,22 @@ struct fw_engine {
 };
 
 /* Load the configuration (policy + links) and the snapshot; open the outputs. 0 or -errno. */
-int fw_engine_init(struct fw_engine *e, const char *config_path, fw_decode_fn decode, char *err,
-		   size_t errsz);
+int fw_engine_init(struct fw_engine *e, const char *config_path, char *err, size_t errsz);
 void fw_engine_fini(struct fw_engine *e);
 /* Reload: 0 (applied), or -EINVAL with err (nothing changed). *links_changed tells whether
  * the new links section differs from the running one (links are not restarted). */
 int fw_engine_reload(struct fw_engine *e, bool *links_changed, char *err, size_t errsz);
 int fw_engine_snapshot(struct fw_engine *e, char *err, size_t errsz);
 
-/* Decode and judge one M3UA message received on link index li; write the alert and, for a
- * block, the capture record. *m is the decoded message; returns 0, or -EBADMSG when it did
- * not decode (then v is the policy_eval_malformed verdict). */
-int fw_engine_judge(struct fw_engine *e, unsigned li, const uint8_t *p, size_t len,
-		    struct sig_msg *m, struct verdict *v);
+/* What a judged message is: an M3UA message (sig_decode_m3ua) or an MTP3 MSU (sig_decode_mtp3). */
+enum fw_frame { FW_FRAME_M3UA, FW_FRAME_MTP3 };
+
+/* Decode and judge one message received on link index li at time at (NULL: now); write the
+ * alert and, for a block, the capture record (an MTP3 MSU is captured as the M3UA DATA that
+ * carries it). *m is the decoded message; returns 0, or -EBADMSG when it did not decode (then
+ * v is the policy_eval_malformed verdict). */
+int fw_engine_judge(struct fw_engine *e, unsigned li, enum fw_frame kind, const struct timespec *at,
+		    const uint8_t *p, size_t len, struct sig_msg *m, struct verdict *v);
 void fw_engine_latency(struct fw_engine *e, uint64_t ns);
 void fw_engine_tick(struct fw_engine *e);
 

@@ -9,6 +9,7 @@
 #include <pcap/pcap.h>
 
 #include "fw_int.h"
+#include "mtp3.h"
 
 struct fw_passive {
 	struct evloop *loop;
@@ -22,15 +23,28 @@ struct fw_passive {
 	struct fw_httpd *httpd;
 };
 
-static int unit_cb(void *ud, const struct cap_unit *u)
+/* The units worth judging: M3UA DATA (management and SSNM messages carry no user traffic) and
+ * MTP3 MSUs of SCCP or ISUP (Q.704 14.2; network management and tests carry none either). */
+static int judge_unit(struct fw_engine *eng, const struct cap_unit *u, const struct timespec *at)
 {
-	struct fw_passive *p = ud;
-	/* M3UA DATA only: management and SSNM messages carry no user traffic to judge. */
-	if (u->proto != CAP_M3UA || u->len < 8 || u->p[2] != 1 || u->p[3] != 1)
+	enum fw_frame kind;
+	if (u->proto == CAP_M3UA && u->len >= 8 && u->p[2] == 1 && u->p[3] == 1)
+		kind = FW_FRAME_M3UA;
+	else if (u->proto == CAP_MTP3 && u->len >= 1 &&
+		 ((u->p[0] & 0x0f) == MTP3_SI_SCCP || (u->p[0] & 0x0f) == MTP3_SI_ISUP))
+		kind = FW_FRAME_MTP3;
+	else
 		return 0;
 	struct sig_msg m;
 	struct verdict v;
-	fw_engine_judge(&p->eng, 0, u->p, u->len, &m, &v);
+	fw_engine_judge(eng, 0, kind, at, u->p, u->len, &m, &v);
+	return 1;
+}
+
+static int unit_cb(void *ud, const struct cap_unit *u)
+{
+	struct fw_passive *p = ud;
+	judge_unit(&p->eng, u, NULL);
 	return 0;
 }
 
@@ -63,7 +77,7 @@ static size_t passive_render(void *ud, char *out, size_t outsz)
 }
 
 struct fw_passive *fw_passive_new(struct evloop *l, const char *config_path, const char *iface,
-				  fw_decode_fn decode, char *err, size_t errsz)
+				  char *err, size_t errsz)
 {
 	struct fw_passive *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -72,7 +86,7 @@ struct fw_passive *fw_passive_new(struct evloop *l, const char *config_path, con
 	p->fd = -1;
 	snprintf(p->iface, sizeof(p->iface), "%s", iface);
 	p->names[0] = p->iface;
-	if (fw_engine_init(&p->eng, config_path, decode, err, errsz) < 0) {
+	if (fw_engine_init(&p->eng, config_path, err, errsz) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -130,4 +144,41 @@ void fw_passive_free(struct fw_passive *p)
 		pcap_close(p->pc);
 	fw_engine_fini(&p->eng);
 	free(p);
+}
+
+struct replay {
+	struct fw_engine eng;
+	uint64_t judged;
+};
+
+/* A recorded capture: policy time is the frame's time, so rate limits and velocity checks see
+ * the traffic as it happened. */
+static int replay_unit(void *ud, const struct cap_unit *u)
+{
+	struct replay *r = ud;
+	r->judged += (uint64_t)judge_unit(&r->eng, u, &u->ts);
+	return 0;
+}
+
+int fw_passive_replay(const char *config_path, const char *pcap_path, uint64_t *judged, char *err,
+		      size_t errsz)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = fw_engine_init(&r->eng, config_path, err, errsz);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	rc = cap_read_file(pcap_path, replay_unit, NULL, r, err, errsz);
+	if (rc >= 0)
+		rc = fw_engine_snapshot(&r->eng, err, errsz);
+	if (judged)
+		*judged = r->judged;
+	fw_engine_fini(&r->eng);
+	free(r);
+	return rc < 0 ? rc : 0;
 }

@@ -670,6 +670,54 @@ void tp_sctp_notification(struct tp_conn *c, const struct tp_sctp_consts *k, con
 	}
 }
 
+bool tp_sctp_input(struct tp_conn *c, int batch, tp_sctp_recv_fn recv,
+		   const struct tp_sctp_consts *k)
+{
+	for (int i = 0; i < batch; i++) {
+		if (c->dead || c->paused || c->lingering)
+			return false;
+		bool eor = false, notification = false;
+		uint16_t sid = 0;
+		ssize_t n = recv(c, &eor, &notification, &sid);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				tp_conn_fail(c, -errno);
+			return false;
+		}
+		if (n == 0) {
+			tp_conn_fail(c, 0);
+			return false;
+		}
+		size_t len;
+		int rc = tp_sctp_received(c, (size_t)n, eor, notification, sid, &len);
+		if (rc < 0)
+			return false;
+		if (rc == 1)
+			tp_sctp_notification(c, k, c->in, len);
+	}
+	return true;
+}
+
+int tp_sctp_flush(struct tp_conn *c, tp_sctp_send_fn send)
+{
+	struct tp_outq *q = &c->out;
+	while (q->bytes > 0) {
+		size_t off = q->head;
+		uint32_t len = 0;
+		uint16_t stream = 0;
+		const uint8_t *p = tp_outq_peek(q, &off, &len, &stream);
+		int rc = send(c, p, len, stream);
+		if (rc == -EINTR)
+			continue;
+		if (rc == -EWOULDBLOCK)
+			rc = -EAGAIN;
+		if (rc < 0)
+			return rc;
+		tp_outq_consume(q, len);
+	}
+	return 0;
+}
+
 /* ---- listening and connecting ------------------------------------------------------------ */
 
 static const struct tp_ops *tp_pick_ops(struct tp_net *n, enum tp_kind k, char *err, size_t errsz)

@@ -3,7 +3,10 @@
 #ifndef DFS_TRANSPORT_INT_H
 #define DFS_TRANSPORT_INT_H
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "transport.h"
 
@@ -114,15 +117,29 @@ size_t tp_sockaddrs_pack(const struct sockaddr_storage *ss, const socklen_t *len
 int tp_set_nonblock(int fd);
 
 /* transport_tcp.c: plumbing for transports on a kernel socket (TCP, kernel SCTP) */
+/* How one transport opens, binds and connects its kernel sockets. */
+struct tp_fd_proto {
+	unsigned max_addrs; /* addresses one endpoint may have (multi-homing) */
+	/* A non-blocking socket with the options of o: the fd, or -1 with errno set and err filled */
+	int (*open)(int family, const struct tp_opts *o, char *err, size_t errsz);
+	/* Bind the addresses ss[0..n-1] / start connecting to them: 0, or -1 with errno set */
+	int (*bind)(int fd, const struct sockaddr_storage *ss, const socklen_t *lens, int n);
+	int (*connect)(int fd, const struct sockaddr_storage *ss, const socklen_t *lens, int n);
+	const char *bind_name, *connect_name; /* the calls, as errors name them */
+};
+/* ops->listen and ops->connect of a transport on a kernel socket. */
+int tp_fd_listen(struct tp_listener *ls, const struct tp_endpoint *ep, const struct tp_fd_proto *p,
+		 char *err, size_t errsz);
+int tp_fd_connect(struct tp_conn *c, const struct tp_endpoint *ep, const struct tp_fd_proto *p,
+		  char *err, size_t errsz);
+/* End of a flush with result rc (0, -EAGAIN, other negative errno): wait for room or stop
+ * waiting for it. Returns rc. */
+int tp_fd_flushed(struct tp_conn *c, int rc);
 int tp_fd_watch(struct tp_conn *c);
 void tp_fd_on_event(struct evloop *l, int fd, int events, void *ud);
 void tp_fd_name_peer(struct tp_conn *c);
 void tp_fd_read_changed(struct tp_conn *c);
-void tp_fd_blocked(struct tp_conn *c, bool blocked);
 void tp_fd_close(struct tp_conn *c);
-int tp_fd_connecting(struct tp_conn *c, int fd, char *err, size_t errsz);
-int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep, char *err,
-		    size_t errsz);
 void tp_fd_close_listener(struct tp_listener *ls);
 
 /* SCTP receive path shared by usrsctp and kernel SCTP. n bytes were just received at
@@ -137,9 +154,32 @@ struct tp_sctp_consts {
 	uint16_t comm_up, restart, comm_lost, cant_start, shutdown_comp; /* sac_state */
 	size_t off_state, off_out_streams; /* in struct sctp_assoc_change (host byte order) */
 };
+/* The initializer of struct tp_sctp_consts from the SCTP header the including file uses. */
+#define TP_SCTP_CONSTS_INIT                                                                   \
+	{                                                                                     \
+		.assoc_change = SCTP_ASSOC_CHANGE, .shutdown_event = SCTP_SHUTDOWN_EVENT,     \
+		.comm_up = SCTP_COMM_UP, .restart = SCTP_RESTART, .comm_lost = SCTP_COMM_LOST, \
+		.cant_start = SCTP_CANT_STR_ASSOC, .shutdown_comp = SCTP_SHUTDOWN_COMP,       \
+		.off_state = offsetof(struct sctp_assoc_change, sac_state),                   \
+		.off_out_streams = offsetof(struct sctp_assoc_change, sac_outbound_streams),  \
+	}
 /* Act on the notification at p (RFC 6458 6.1): the association came up, failed or ended. */
 void tp_sctp_notification(struct tp_conn *c, const struct tp_sctp_consts *k, const uint8_t *p,
 			  size_t len);
+/* One receive of an SCTP API into c->in + c->in_len (room c->in_cap - c->in_len): bytes
+ * received (0: the peer closed), or -1 with errno set (EAGAIN: nothing waiting); *eor,
+ * *notification and *sid from the receive flags and info. */
+typedef ssize_t (*tp_sctp_recv_fn)(struct tp_conn *c, bool *eor, bool *notification,
+				   uint16_t *sid);
+/* Receive and deliver up to batch messages (and act on notifications) until paused, closed or
+ * drained. True when it stopped at the batch limit: more may be waiting. */
+bool tp_sctp_input(struct tp_conn *c, int batch, tp_sctp_recv_fn recv,
+		   const struct tp_sctp_consts *k);
+/* Send one message on stream: 0, or negative errno (-EAGAIN: no room now). */
+typedef int (*tp_sctp_send_fn)(struct tp_conn *c, const uint8_t *p, uint32_t len, uint16_t stream);
+/* Send the queued messages one by one (EINTR retried): 0 all sent, -EAGAIN no room, other
+ * negative errno: the connection failed. */
+int tp_sctp_flush(struct tp_conn *c, tp_sctp_send_fn send);
 
 /* transport_usrsctp.c */
 void tp_usrsctp_stop(struct tp_net *n);

@@ -64,7 +64,7 @@ void tp_fd_read_changed(struct tp_conn *c)
 }
 
 /* The write side could not take everything: wait for room (or stop waiting). */
-void tp_fd_blocked(struct tp_conn *c, bool blocked)
+static void tp_fd_blocked(struct tp_conn *c, bool blocked)
 {
 	if (c->blocked_write != blocked) {
 		c->blocked_write = blocked;
@@ -72,17 +72,27 @@ void tp_fd_blocked(struct tp_conn *c, bool blocked)
 	}
 }
 
-void tp_fd_close(struct tp_conn *c)
+/* Stop watching *fd and close it. */
+static void tp_fd_release(struct tp_net *n, int *fd)
 {
-	if (c->fd >= 0) {
-		evloop_fd_set(c->net->loop, c->fd, 0, NULL, NULL);
-		close(c->fd);
-		c->fd = -1;
+	if (*fd >= 0) {
+		evloop_fd_set(n->loop, *fd, 0, NULL, NULL);
+		close(*fd);
+		*fd = -1;
 	}
 }
 
+void tp_fd_close(struct tp_conn *c) { tp_fd_release(c->net, &c->fd); }
+
+int tp_fd_flushed(struct tp_conn *c, int rc)
+{
+	if (rc == 0 || rc == -EAGAIN)
+		tp_fd_blocked(c, rc == -EAGAIN);
+	return rc;
+}
+
 /* connect() was started on fd: writable (or an error) means the handshake finished. */
-int tp_fd_connecting(struct tp_conn *c, int fd, char *err, size_t errsz)
+static int tp_fd_connecting(struct tp_conn *c, int fd, char *err, size_t errsz)
 {
 	c->fd = fd;
 	int rc = evloop_fd_set(c->net->loop, fd, EVLOOP_WRITE, tp_fd_on_event, c);
@@ -117,8 +127,8 @@ static void tp_fd_on_accept(struct evloop *l, int fd, int events, void *ud)
 }
 
 /* fd is bound: listen and watch for connections. */
-int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep, char *err,
-		    size_t errsz)
+static int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep,
+			   char *err, size_t errsz)
 {
 	if (listen(fd, 128) < 0) {
 		int e = errno;
@@ -142,13 +152,78 @@ int tp_fd_listening(struct tp_listener *ls, int fd, const struct tp_endpoint *ep
 	return 0;
 }
 
-void tp_fd_close_listener(struct tp_listener *ls)
+void tp_fd_close_listener(struct tp_listener *ls) { tp_fd_release(ls->net, &ls->fd); }
+
+/* Bind fd to the addresses of ep (its port). */
+static int tp_fd_bind(int fd, const struct tp_endpoint *ep, const struct tp_fd_proto *p, char *err,
+		      size_t errsz)
 {
-	if (ls->fd >= 0) {
-		evloop_fd_set(ls->net->loop, ls->fd, 0, NULL, NULL);
-		close(ls->fd);
-		ls->fd = -1;
+	struct sockaddr_storage ss[TP_MAX_ADDRS];
+	socklen_t lens[TP_MAX_ADDRS];
+	int n = tp_endpoint_sockaddrs(ep, ep->port, ss, lens, p->max_addrs, err, errsz);
+	if (n < 0)
+		return n;
+	if (p->bind(fd, ss, lens, n) < 0) {
+		int e = errno;
+		snprintf(err, errsz, "%s(%s:%u): %s", p->bind_name, ep->addrs[0], ep->port,
+			 strerror(e));
+		return -e;
 	}
+	return 0;
+}
+
+/* A socket for the family of ep's first address: the fd, or negative errno. */
+static int tp_fd_open(const struct tp_endpoint *ep, const struct tp_opts *o,
+		      const struct tp_fd_proto *p, char *err, size_t errsz)
+{
+	struct sockaddr_storage ss[TP_MAX_ADDRS];
+	socklen_t lens[TP_MAX_ADDRS];
+	if (tp_endpoint_sockaddrs(ep, ep->port, ss, lens, p->max_addrs, err, errsz) < 0)
+		return -EINVAL;
+	int fd = p->open(ss[0].ss_family, o, err, errsz);
+	return fd < 0 ? -errno : fd;
+}
+
+int tp_fd_listen(struct tp_listener *ls, const struct tp_endpoint *ep, const struct tp_fd_proto *p,
+		 char *err, size_t errsz)
+{
+	int fd = tp_fd_open(ep, &ls->o, p, err, errsz);
+	if (fd < 0)
+		return fd;
+	int one = 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int rc = tp_fd_bind(fd, ep, p, err, errsz);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return tp_fd_listening(ls, fd, ep, err, errsz);
+}
+
+int tp_fd_connect(struct tp_conn *c, const struct tp_endpoint *ep, const struct tp_fd_proto *p,
+		  char *err, size_t errsz)
+{
+	struct sockaddr_storage ss[TP_MAX_ADDRS];
+	socklen_t lens[TP_MAX_ADDRS];
+	int n = tp_endpoint_sockaddrs(ep, ep->port, ss, lens, p->max_addrs, err, errsz);
+	if (n < 0)
+		return n;
+	int fd = p->open(ss[0].ss_family, &c->o, err, errsz);
+	if (fd < 0)
+		return -errno;
+	int rc;
+	if (c->o.local && (rc = tp_fd_bind(fd, c->o.local, p, err, errsz)) < 0) {
+		close(fd);
+		return rc;
+	}
+	if (p->connect(fd, ss, lens, n) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+		snprintf(err, errsz, "%s(%s:%u): %s", p->connect_name, ep->addrs[0], ep->port,
+			 strerror(e));
+		close(fd);
+		return -e;
+	}
+	return tp_fd_connecting(c, fd, err, errsz);
 }
 
 /* ---- TCP ---------------------------------------------------------------------------------- */
@@ -213,7 +288,7 @@ static void tcp_input(struct tp_conn *c)
 	}
 }
 
-static int tcp_flush(struct tp_conn *c)
+static int tcp_write(struct tp_conn *c)
 {
 	struct tp_outq *q = &c->out;
 	while (q->bytes > 0) {
@@ -234,19 +309,16 @@ static int tcp_flush(struct tp_conn *c)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				tp_fd_blocked(c, true);
-				return -EAGAIN;
-			}
-			return -errno;
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 		}
 		tp_outq_consume(q, (size_t)w);
 	}
-	tp_fd_blocked(c, false);
 	return 0;
 }
 
-static int tcp_socket(int family, char *err, size_t errsz)
+static int tcp_flush(struct tp_conn *c) { return tp_fd_flushed(c, tcp_write(c)); }
+
+static int tcp_socket(int family, const struct tp_opts *o, char *err, size_t errsz)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
@@ -254,54 +326,34 @@ static int tcp_socket(int family, char *err, size_t errsz)
 	return fd;
 }
 
+static int tcp_bind(int fd, const struct sockaddr_storage *ss, const socklen_t *lens, int n)
+{
+	return bind(fd, (const struct sockaddr *)&ss[0], lens[0]);
+}
+
+static int tcp_connect_start(int fd, const struct sockaddr_storage *ss, const socklen_t *lens,
+			     int n)
+{
+	return connect(fd, (const struct sockaddr *)&ss[0], lens[0]);
+}
+
+static const struct tp_fd_proto tcp_proto = {
+	.max_addrs = 1,
+	.open = tcp_socket,
+	.bind = tcp_bind,
+	.connect = tcp_connect_start,
+	.bind_name = "bind",
+	.connect_name = "connect",
+};
+
 static int tcp_connect(struct tp_conn *c, const struct tp_endpoint *ep, char *err, size_t errsz)
 {
-	struct sockaddr_storage ss[1], ls[1];
-	socklen_t lens[1], llens[1];
-	if (tp_endpoint_sockaddrs(ep, ep->port, ss, lens, 1, err, errsz) < 0)
-		return -EINVAL;
-	int fd = tcp_socket(ss[0].ss_family, err, errsz);
-	if (fd < 0)
-		return -errno;
-	if (c->o.local) {
-		if (tp_endpoint_sockaddrs(c->o.local, c->o.local->port, ls, llens, 1, err, errsz) < 0) {
-			close(fd);
-			return -EINVAL;
-		}
-		if (bind(fd, (struct sockaddr *)&ls[0], llens[0]) < 0) {
-			int e = errno;
-			snprintf(err, errsz, "bind(%s): %s", c->o.local->addrs[0], strerror(e));
-			close(fd);
-			return -e;
-		}
-	}
-	if (connect(fd, (struct sockaddr *)&ss[0], lens[0]) < 0 && errno != EINPROGRESS) {
-		int e = errno;
-		snprintf(err, errsz, "connect(%s:%u): %s", ep->addrs[0], ep->port, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return tp_fd_connecting(c, fd, err, errsz);
+	return tp_fd_connect(c, ep, &tcp_proto, err, errsz);
 }
 
 static int tcp_listen(struct tp_listener *ls, const struct tp_endpoint *ep, char *err, size_t errsz)
 {
-	struct sockaddr_storage ss[1];
-	socklen_t lens[1];
-	if (tp_endpoint_sockaddrs(ep, ep->port, ss, lens, 1, err, errsz) < 0)
-		return -EINVAL;
-	int fd = tcp_socket(ss[0].ss_family, err, errsz);
-	if (fd < 0)
-		return -errno;
-	int one = 1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss[0], lens[0]) < 0) {
-		int e = errno;
-		snprintf(err, errsz, "bind(%s:%u): %s", ep->addrs[0], ep->port, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return tp_fd_listening(ls, fd, ep, err, errsz);
+	return tp_fd_listen(ls, ep, &tcp_proto, err, errsz);
 }
 
 const struct tp_ops tp_tcp_ops = {

@@ -289,73 +289,45 @@ static void us_release_socket(struct tp_net *n, struct socket *so)
 	usrsctp_close(so);
 }
 
-static const struct tp_sctp_consts us_consts = {
-	.assoc_change = SCTP_ASSOC_CHANGE, .shutdown_event = SCTP_SHUTDOWN_EVENT,
-	.comm_up = SCTP_COMM_UP, .restart = SCTP_RESTART, .comm_lost = SCTP_COMM_LOST,
-	.cant_start = SCTP_CANT_STR_ASSOC, .shutdown_comp = SCTP_SHUTDOWN_COMP,
-	.off_state = offsetof(struct sctp_assoc_change, sac_state),
-	.off_out_streams = offsetof(struct sctp_assoc_change, sac_outbound_streams),
-};
+static const struct tp_sctp_consts us_consts = TP_SCTP_CONSTS_INIT;
+
+static ssize_t us_recv(struct tp_conn *c, bool *eor, bool *notification, uint16_t *sid)
+{
+	struct sctp_rcvinfo rcv;
+	socklen_t infolen = sizeof(rcv);
+	unsigned int infotype = 0;
+	int flags = 0;
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	memset(&rcv, 0, sizeof(rcv));
+	ssize_t n = usrsctp_recvv(c->so, c->in + c->in_len, c->in_cap - c->in_len,
+				  (struct sockaddr *)&from, &fromlen, &rcv, &infolen, &infotype, &flags);
+	if (n < 0 && errno == ENOTCONN && !c->up)
+		errno = EAGAIN; /* still connecting */
+	*eor = flags & MSG_EOR;
+	*notification = flags & MSG_NOTIFICATION;
+	*sid = infotype == SCTP_RECVV_RCVINFO ? rcv.rcv_sid : 0;
+	return n;
+}
 
 static void us_input(struct tp_conn *c)
 {
-	for (int i = 0; i < US_RECV_BATCH; i++) {
-		if (c->dead || c->paused || c->lingering)
-			return;
-		struct sctp_rcvinfo rcv;
-		socklen_t infolen = sizeof(rcv);
-		unsigned int infotype = 0;
-		int flags = 0;
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		memset(&rcv, 0, sizeof(rcv));
-		ssize_t n = usrsctp_recvv(c->so, c->in + c->in_len, c->in_cap - c->in_len,
-					  (struct sockaddr *)&from, &fromlen, &rcv, &infolen, &infotype,
-					  &flags);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			if (errno == ENOTCONN && !c->up)
-				return; /* still connecting */
-			tp_conn_fail(c, -errno);
-			return;
-		}
-		if (n == 0) {
-			tp_conn_fail(c, 0);
-			return;
-		}
-		size_t len;
-		int rc = tp_sctp_received(c, (size_t)n, flags & MSG_EOR, flags & MSG_NOTIFICATION,
-					  infotype == SCTP_RECVV_RCVINFO ? rcv.rcv_sid : 0, &len);
-		if (rc < 0)
-			return;
-		if (rc == 1)
-			tp_sctp_notification(c, &us_consts, c->in, len);
-	}
-	/* more may be waiting: come back on the next iteration rather than starve the loop */
-	tp_conn_schedule_input(c);
+	/* more may be waiting after a batch: come back on the next iteration rather than starve
+	 * the loop */
+	if (tp_sctp_input(c, US_RECV_BATCH, us_recv, &us_consts))
+		tp_conn_schedule_input(c);
 }
 
-static int us_flush(struct tp_conn *c)
+static int us_send(struct tp_conn *c, const uint8_t *p, uint32_t len, uint16_t stream)
 {
-	struct tp_outq *q = &c->out;
-	while (q->bytes > 0) {
-		size_t off = q->head;
-		uint32_t len;
-		uint16_t stream;
-		const uint8_t *p = tp_outq_peek(q, &off, &len, &stream);
-		struct sctp_sndinfo snd = {.snd_sid = stream, .snd_ppid = htonl(c->o.ppid)};
-		ssize_t w = usrsctp_sendv(c->so, p, len, NULL, 0, &snd, sizeof(snd), SCTP_SENDV_SNDINFO,
-					  0);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-				return -EAGAIN; /* the upcall reports room */
-			return -errno;
-		}
-		tp_outq_consume(q, len);
-	}
-	return 0;
+	struct sctp_sndinfo snd = {.snd_sid = stream, .snd_ppid = htonl(c->o.ppid)};
+	if (usrsctp_sendv(c->so, p, len, NULL, 0, &snd, sizeof(snd), SCTP_SENDV_SNDINFO, 0) >= 0)
+		return 0;
+	/* no room: the upcall reports it */
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? -EAGAIN : -errno;
 }
+
+static int us_flush(struct tp_conn *c) { return tp_sctp_flush(c, us_send); }
 
 static void us_established(struct tp_conn *c)
 {
@@ -474,8 +446,8 @@ static void us_accept_all(struct tp_listener *ls)
 
 static int us_listen(struct tp_listener *ls, const struct tp_endpoint *ep, char *err, size_t errsz)
 {
-	struct sockaddr_storage ss[1];
-	socklen_t lens[1];
+	struct sockaddr_storage ss[TP_MAX_ADDRS];
+	socklen_t lens[TP_MAX_ADDRS];
 	if (tp_endpoint_sockaddrs(ep, ep->port, ss, lens, TP_MAX_ADDRS, err, errsz) < 0)
 		return -EINVAL;
 	struct socket *so = us_socket(ls->net, ss[0].ss_family, &ls->o, err, errsz);

@@ -18,6 +18,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "dfs_hex.h"
+
 int ota_harden_process(void)
 {
 	struct rlimit rl = {0, 0};
@@ -53,16 +55,10 @@ int ota_key_hex_read(const char *hex, uint8_t *out, size_t outsz)
 	size_t n = 0;
 	int hi = -1;
 	for (const char *c = hex; *c; c++) {
-		int v;
 		if (isspace((unsigned char)*c))
 			continue;
-		if (*c >= '0' && *c <= '9')
-			v = *c - '0';
-		else if (*c >= 'a' && *c <= 'f')
-			v = *c - 'a' + 10;
-		else if (*c >= 'A' && *c <= 'F')
-			v = *c - 'A' + 10;
-		else
+		int v = dfs_hex_nibble(*c);
+		if (v < 0)
 			return -EINVAL;
 		if (hi < 0) {
 			hi = v;

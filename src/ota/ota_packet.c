@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "dfs_hex.h"
 #include "ota_wallet.h"
 #include "sigmsg.h"
 
@@ -497,24 +498,45 @@ int ota_cmd_encode(struct dfs_wbuf *w, const struct ota_cmd_params *p, const str
 	return 0;
 }
 
+/* TS 31.115 4.2 / 4.4: the packet length (CPL, RPL) and the header length (CHL, RHL) that
+ * start command and response packets. */
+struct ota_length_fields {
+	const char *pl, *hl;             /* field names */
+	const char *pl_short, *hl_short; /* the reasons, static text */
+	uint8_t hl_min;
+};
+static const struct ota_length_fields cmd_lengths = {"CPL", "CHL", "packet shorter than CPL",
+						     "shorter than 13", 13};
+static const struct ota_length_fields rsp_lengths = {"RPL", "RHL", "packet shorter than RPL",
+						     "shorter than 10", 10};
+
+static int ota_lengths(const uint8_t *p, size_t len, size_t base, const struct ota_length_fields *f,
+		       uint16_t *pl, uint8_t *hl, struct dfs_err *e)
+{
+	if (len < 2)
+		return dfs_err_set(e, "ota", f->pl, base, "truncated");
+	*pl = (uint16_t)((p[0] << 8) | p[1]);
+	if ((size_t)*pl + 2 > len)
+		return dfs_err_set(e, "ota", f->pl, base, f->pl_short);
+	if ((size_t)*pl + 2 < len)
+		return dfs_err_set(e, "ota", f->pl, base, "bytes after the packet");
+	if (len < 3)
+		return dfs_err_set(e, "ota", f->hl, base + 2, "truncated");
+	*hl = p[2];
+	if (*hl < f->hl_min)
+		return dfs_err_set(e, "ota", f->hl, base + 2, f->hl_short);
+	if ((size_t)*hl + 1 > *pl)
+		return dfs_err_set(e, "ota", f->hl, base + 2, "header longer than the packet");
+	return 0;
+}
+
 int ota_cmd_decode(const uint8_t *p, size_t len, size_t base, struct ota_cmd_pkt *c,
 		   struct dfs_err *e)
 {
 	memset(c, 0, sizeof(*c));
-	if (len < 2)
-		return dfs_err_set(e, "ota", "CPL", base, "truncated");
-	c->cpl = (uint16_t)((p[0] << 8) | p[1]);
-	if ((size_t)c->cpl + 2 > len)
-		return dfs_err_set(e, "ota", "CPL", base, "packet shorter than CPL");
-	if ((size_t)c->cpl + 2 < len)
-		return dfs_err_set(e, "ota", "CPL", base, "bytes after the packet");
-	if (len < 3)
-		return dfs_err_set(e, "ota", "CHL", base + 2, "truncated");
-	c->chl = p[2];
-	if (c->chl < 13)
-		return dfs_err_set(e, "ota", "CHL", base + 2, "shorter than 13");
-	if ((size_t)c->chl + 1 > c->cpl)
-		return dfs_err_set(e, "ota", "CHL", base + 2, "header longer than the packet");
+	int rc = ota_lengths(p, len, base, &cmd_lengths, &c->cpl, &c->chl, e);
+	if (rc)
+		return rc;
 	c->spi_raw[0] = p[3];
 	c->spi_raw[1] = p[4];
 	ota_spi_decode(c->spi_raw, &c->spi);
@@ -694,20 +716,9 @@ int ota_rsp_decode(const uint8_t *p, size_t len, size_t base, struct ota_rsp_pkt
 		   struct dfs_err *e)
 {
 	memset(r, 0, sizeof(*r));
-	if (len < 2)
-		return dfs_err_set(e, "ota", "RPL", base, "truncated");
-	r->rpl = (uint16_t)((p[0] << 8) | p[1]);
-	if ((size_t)r->rpl + 2 > len)
-		return dfs_err_set(e, "ota", "RPL", base, "packet shorter than RPL");
-	if ((size_t)r->rpl + 2 < len)
-		return dfs_err_set(e, "ota", "RPL", base, "bytes after the packet");
-	if (len < 3)
-		return dfs_err_set(e, "ota", "RHL", base + 2, "truncated");
-	r->rhl = p[2];
-	if (r->rhl < 10)
-		return dfs_err_set(e, "ota", "RHL", base + 2, "shorter than 10");
-	if ((size_t)r->rhl + 1 > r->rpl)
-		return dfs_err_set(e, "ota", "RHL", base + 2, "header longer than the packet");
+	int rc = ota_lengths(p, len, base, &rsp_lengths, &r->rpl, &r->rhl, e);
+	if (rc)
+		return rc;
 	r->tar = get_tar(p + 3);
 	r->chk_len = (size_t)r->rhl - 10;
 	r->hdr.p = p;
@@ -770,29 +781,10 @@ void ota_cntr_put(uint8_t cntr[OTA_CNTR_LEN], uint64_t v)
 	}
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ota_hex_decode(const char *hex, uint8_t *out, size_t outsz)
 {
-	size_t n = strlen(hex);
-	if (n % 2 || n / 2 > outsz || n / 2 > INT32_MAX)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
+	int n = dfs_hex_decode(hex, out, outsz);
+	return n < 0 ? -1 : n;
 }
 
 bool ota_tar_is_browser(uint32_t tar)

@@ -1183,3 +1183,19 @@ struct policy_config *policy_config_load(const char *path, struct cfg_errors *er
 	free(text);
 	return c;
 }
+
+struct policy_config *policy_config_load_report(const char *path, FILE *f)
+{
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	if (!errs) {
+		fprintf(f, "%s: out of memory\n", path);
+		return NULL;
+	}
+	struct policy_config *c = policy_config_load(path, errs);
+	for (unsigned i = 0; !c && i < errs->n; i++)
+		fprintf(f, "%s\n", errs->msg[i]);
+	if (!c && errs->dropped)
+		fprintf(f, "%s: %u more errors not shown\n", path, errs->dropped);
+	free(errs);
+	return c;
+}

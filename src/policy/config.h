@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "digit_trie.h"
 #include "rules.h"
@@ -111,6 +112,8 @@ struct cfg_errors {
 
 /* Load and validate a configuration file. NULL on any error (all are in errs). */
 struct policy_config *policy_config_load(const char *path, struct cfg_errors *errs);
+/* The same for a command: NULL on any error, with the errors printed on f, one a line. */
+struct policy_config *policy_config_load_report(const char *path, FILE *f);
 /* The same from text in memory; name is used in error messages. */
 struct policy_config *policy_config_parse(const char *name, const char *text, size_t len,
 					  struct cfg_errors *errs);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "geo.h"
+#include "map.h"
 
 #define MAX_PARTNERS 16
 #define SIM_QUEUE 48
@@ -392,34 +393,7 @@ static void routing(struct sig_msg *m, uint8_t si, uint8_t ni)
 }
 
 /* TS 29.002 17.3: the application context of an operation (0 none). */
-static uint8_t ac_of(int op)
-{
-	switch (op) {
-	case 2: return 1;
-	case 3: return 2;
-	case 4: return 3;
-	case 7: case 8: return 16;
-	case 10: case 11: case 12: case 13: case 14: return 18;
-	case 22: return 5;
-	case 23: return 32;
-	case 24: return 33;
-	case 43: return 13;
-	case 44: return 25;
-	case 45: return 20;
-	case 46: return 21;
-	case 55: return 15;
-	case 56: return 14;
-	case 58: return 26;
-	case 59: case 60: case 61: return 19;
-	case 62: case 65: return 43;
-	case 67: return 27;
-	case 70: return 28;
-	case 71: return 29;
-	case 83: return 38;
-	case 85: return 37;
-	default: return 0;
-	}
-}
+static uint8_t ac_of(int op) { return (uint8_t)map_op_default_ac(op, NULL, NULL); }
 
 static void set_ac(struct sim_msg *sm, uint8_t ac, uint8_t ver)
 {

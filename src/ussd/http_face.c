@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "camara.h"
+#include "dfs_hex.h"
 #include "http_face.h"
 #include "ota_transport.h"
 #include "json_writer.h"
@@ -37,17 +38,6 @@ struct req {
 
 /* --- form decoding --- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int http_form_field(const char *body, size_t len, const char *name, char *out, size_t outsz)
 {
 	size_t nl = strlen(name);
@@ -63,9 +53,11 @@ int http_form_field(const char *body, size_t len, const char *name, char *out, s
 				if (c == '+') {
 					c = ' ';
 				} else if (c == '%') {
-					if (fe - v < 3 || hexval(v[1]) < 0 || hexval(v[2]) < 0)
+					int hi = fe - v < 3 ? -1 : dfs_hex_nibble(v[1]);
+					int lo = hi < 0 ? -1 : dfs_hex_nibble(v[2]);
+					if (lo < 0)
 						return -EINVAL;
-					c = (char)(hexval(v[1]) * 16 + hexval(v[2]));
+					c = (char)(hi * 16 + lo);
 					v += 2;
 				}
 				if (c == 0)
