@@ -18,7 +18,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 gw=
 fw=
-trap '[ -n "$fw" ] && kill "$fw" 2>/dev/null; [ -n "$gw" ] && kill "$gw" 2>/dev/null; rm -rf "$tmp"' EXIT
+gw2=
+trap '[ -n "$fw" ] && kill "$fw" 2>/dev/null; [ -n "$gw" ] && kill "$gw" 2>/dev/null; [ -n "$gw2" ] && kill "$gw2" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() {
 	echo "FAIL: $*"
 	for f in gw.err fw.err gw-alerts.jsonl; do [ -f "$tmp/$f" ] && sed "s/^/$f: /" "$tmp/$f" | tail -15; done
@@ -51,20 +52,24 @@ ussd:
   services: [{code: "*150#", app: wallet}]
 YAML
 printf 'msisdn,name\n%s,Neema Said\n' "$MSISDN" >"$tmp/kyc.csv"
-"$bin" ussd --config "$tmp/gw.yaml" 2>"$tmp/gw.err" &
-gw=$!
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9][0-9]*\).*/\1/p' "$tmp/gw.err" | head -1)
-	[ -n "$port" ] && break
-	kill -0 "$gw" 2>/dev/null || fail "gateway exited"
-	sleep 0.1
-done
-[ -n "$port" ] || fail "gateway printed no HTTP port"
+start_gw() { # CONFIG ERRFILE: sets gw_pid and gw_port
+	"$bin" ussd --config "$1" 2>"$2" &
+	gw_pid=$!
+	gw_port=
+	for _ in $(seq 100); do
+		gw_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9][0-9]*\).*/\1/p' "$2" | head -1)
+		[ -n "$gw_port" ] && break
+		kill -0 "$gw_pid" 2>/dev/null || fail "gateway exited: $(cat "$2")"
+		sleep 0.1
+	done
+	[ -n "$gw_port" ] || fail "gateway printed no HTTP port"
+}
+start_gw "$tmp/gw.yaml" "$tmp/gw.err"
+gw=$gw_pid port=$gw_port
 
-camara_check() { # [MSISDN] prints the body of POST /sim-swap/v1/check
-	curl -s -m 5 -H "Authorization: Bearer $CAMARA_TOKEN" -H 'Content-Type: application/json' \
-		-d "{\"phoneNumber\": \"+${1:-$MSISDN}\", \"maxAge\": 24}" "http://127.0.0.1:$port/sim-swap/v1/check"
+camara_check() { # [MSISDN [BASE-URL [CURL-OPTION]]] prints the body of POST /sim-swap/v1/check
+	curl -s -m 5 ${3:-} -H "Authorization: Bearer $CAMARA_TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"phoneNumber\": \"+${1:-$MSISDN}\", \"maxAge\": 24}" "${2:-http://127.0.0.1:$port}/sim-swap/v1/check"
 }
 camara_check | grep -q IDENTIFIER_NOT_FOUND || fail "the gateway knew the number before: $(camara_check)"
 
@@ -87,7 +92,7 @@ a=$(ussd chg1 6)
 
 # ---- the firewall, passive on lo ----
 mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-write_fw_cfg() { # URL
+write_fw_cfg() { # URL [MORE simswap_feed KEYS]
 	sed -n '1,/^links:/p' "$root/config/example.yaml" | sed '$d' >"$tmp/fw.yaml"
 	cat >>"$tmp/fw.yaml" <<YAML
 links:
@@ -96,7 +101,7 @@ links:
   alerts: {file: "$tmp/alerts.jsonl"}
   metrics: {port: $mport}
   simswap_feed: {url: "$1", token_file: "$tmp/feed.token", batch: 10, interval_ms: 50,
-                 attempts: 3, timeout_ms: 1000}
+                 attempts: 3, timeout_ms: 1000${2:-}}
 YAML
 	: >"$tmp/alerts.jsonl"
 }
@@ -205,6 +210,29 @@ body=$(camara_check "$MSISDN_R")
 grep -q '"swapped":true' <<<"$body" || fail "the replayed swap is not reported: $body; $out"
 camara_check | grep -q IDENTIFIER_NOT_FOUND || fail "the live part's number is known already"
 echo "ok: a swap in a replayed capture reaches the gateway"
+
+# ---- 0b: a gateway behind TLS: its certificate is verified (ca_file) ----
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+	sed -e "s|listen: \"127.0.0.1:0\"|listen: \"127.0.0.1:0\"\n  tls: {cert: $tmp/cert.pem, key: $tmp/key.pem}|" \
+		-e "s|$tmp/gw.db|$tmp/gw-tls.db|; s|$tmp/audit.jsonl|$tmp/audit-tls.jsonl|" "$tmp/gw.yaml" >"$tmp/gw-tls.yaml"
+	start_gw "$tmp/gw-tls.yaml" "$tmp/gw-tls.err"
+	gw2=$gw_pid
+	tls_url="https://127.0.0.1:$gw_port"
+	write_fw_cfg "$tls_url/simswap/feed"
+	out=$("$bin" fw --config "$tmp/fw.yaml" --replay-pcap "$tmp/swap.pcap" 2>&1) || fail "replay (TLS): $out"
+	grep -qi "simswap feed: POST failed:.*certificate" <<<"$out" || fail "an unknown certificate was not refused: $out"
+	camara_check "$MSISDN_R" "$tls_url" "--cacert $tmp/cert.pem" | grep -q IDENTIFIER_NOT_FOUND ||
+		fail "lines went to a gateway whose certificate is not trusted"
+	write_fw_cfg "$tls_url/simswap/feed" ", ca_file: $tmp/cert.pem"
+	out=$("$bin" fw --config "$tmp/fw.yaml" --replay-pcap "$tmp/swap.pcap" 2>&1) || fail "replay (TLS): $out"
+	body=$(camara_check "$MSISDN_R" "$tls_url" "--cacert $tmp/cert.pem")
+	grep -q '"swapped":true' <<<"$body" || fail "the swap did not reach the TLS gateway: $body; $out"
+	kill -TERM "$gw2"; wait "$gw2"; gw2=
+	echo "ok: over TLS, the gateway's certificate is verified"
+else
+	echo "openssl cannot make a test certificate: TLS part skipped"
+fi
 
 # ---- 1: passive on lo, gateway up ----
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",2905))' 2>/dev/null ||
