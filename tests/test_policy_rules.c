@@ -719,6 +719,7 @@ static void test_learning_from_results_and_sim_swap(void **state)
 	sri_sm_result(state, HOME_IMSI, ALPEN_VLR, 0x77, T0, &v);
 	assert_true(v.learned);
 	assert_false(v.sim_swap);
+	assert_true(v.bound_new); /* the number's first IMSI (fw_simswap_feed all_bindings) */
 	assert_string_equal(v.msisdn, HOME_MSISDN); /* attributed through the dialogue */
 	struct sub_record r;
 	struct sub_state *s = policy_state(ctx_of(state));
@@ -730,9 +731,16 @@ static void test_learning_from_results_and_sim_swap(void **state)
 	eval(state, &m, T0 + HOUR, &v);
 	expect(&v, ACT_ALLOW, RULE_NONE);
 	/* a new SIM for the same number */
+	sri_sm_result(state, HOME_IMSI, ALPEN_VLR, 0x79, T0 + HOUR, &v);
+	assert_true(v.learned);
+	assert_false(v.bound_new); /* the same binding again */
+	assert_false(v.sim_swap);
 	sri_sm_result(state, "640990000000002", ALPEN_VLR, 0x78, T0 + 2 * HOUR, &v);
 	assert_true(v.sim_swap);
+	assert_false(v.bound_new);
 	assert_string_equal(v.swap_old_imsi, HOME_IMSI);
+	assert_string_equal(v.imsi, "640990000000002");
+	assert_string_equal(v.msisdn, HOME_MSISDN);
 	assert_int_equal(policy_get_stats(ctx_of(state))->sim_swaps, 1);
 }
 
