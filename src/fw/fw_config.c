@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <yaml.h>
 
 #include "fw.h"
@@ -402,7 +403,7 @@ static void sub_simswap_feed(struct lwalk *w, yaml_node_t *n)
 			if (ltext(w, v, field, o->token_file, sizeof(o->token_file)) &&
 			    fw_simswap_feed_read_token(o->token_file, tok, sizeof(tok), why, sizeof(why)) < 0)
 				lerr(w, v, field, "%s", why);
-			memset(tok, 0, sizeof(tok));
+			sodium_memzero(tok, sizeof(tok));
 			tok_node = v;
 		} else if (!strcmp(key, "ca_file"))
 			ltext(w, v, field, o->ca_file, sizeof(o->ca_file));

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "fw_int.h"
 #include "fw_simswap_feed.h"
@@ -90,7 +91,7 @@ int fw_simswap_feed_read_token(const char *path, char *tok, size_t toksz, char *
 	for (size_t i = 0; i < n && ok; i++)
 		ok = tok[i] > ' ' && tok[i] < 0x7f;
 	if (!ok) {
-		memset(tok, 0, toksz);
+		sodium_memzero(tok, toksz);
 		snprintf(why, whysz, "%s: want one line of 1 to %zu visible characters", path, toksz - 1);
 		return -EINVAL;
 	}
@@ -340,7 +341,7 @@ static void *sender_main(void *arg)
 static void release(struct fw_simswap_feed *f)
 {
 	if (f) {
-		memset(f->auth, 0, sizeof(f->auth));
+		sodium_memzero(f->auth, sizeof(f->auth));
 		free(f->ring);
 		free(f->out);
 		free(f->body);
@@ -362,7 +363,7 @@ struct fw_simswap_feed *fw_simswap_feed_new(const struct fw_simswap_feed_cfg *cf
 		return NULL;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		memset(tok, 0, sizeof(tok));
+		sodium_memzero(tok, sizeof(tok));
 		snprintf(err, errsz, "simswap_feed: libcurl initialisation failed");
 		return NULL;
 	}
@@ -372,7 +373,7 @@ struct fw_simswap_feed *fw_simswap_feed_new(const struct fw_simswap_feed_cfg *cf
 	snprintf(f->url, sizeof(f->url), "%s", cfg->url);
 	snprintf(f->ca_file, sizeof(f->ca_file), "%s", cfg->ca_file);
 	snprintf(f->auth, sizeof(f->auth), "Authorization: Bearer %s", tok);
-	memset(tok, 0, sizeof(tok));
+	sodium_memzero(tok, sizeof(tok));
 	f->batch = cfg->batch ? cfg->batch : 100;
 	f->interval_ms = cfg->interval_ms ? cfg->interval_ms : 1000;
 	f->cap = cfg->queue ? cfg->queue : 10000;
@@ -406,7 +407,7 @@ struct fw_simswap_feed *fw_simswap_feed_new(const struct fw_simswap_feed_cfg *cf
 	}
 	return f;
 nomem:
-	memset(tok, 0, sizeof(tok));
+	sodium_memzero(tok, sizeof(tok));
 	snprintf(err, errsz, "simswap_feed: out of memory");
 fail:
 	release(f);
