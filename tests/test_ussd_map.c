@@ -63,11 +63,11 @@ static size_t hlr_wrap(const uint8_t *tcap, size_t len, uint8_t *mb, size_t mbsz
 	sccp_addr_gt(&s.calling, HLR_GT, SCCP_SSN_HLR);
 	struct dfs_wbuf w = dfs_wbuf_init(sb, sizeof(sb));
 	assert_int_equal(sccp_encode(&w, &s), 0);
-	uint32_t rctx = 7;
+	uint32_t rctx = 7, na = 42;
 	struct m3ua_proto_data pd = {.opc = HLR_PC, .dpc = SCF_PC, .si = 3, .ni = 2, .sls = 5,
 				     .user_data = {sb, w.len}};
 	struct dfs_wbuf mw = dfs_wbuf_init(mb, mbsz);
-	assert_int_equal(m3ua_encode_data(&mw, &rctx, &pd), 0);
+	assert_int_equal(m3ua_encode_data_na(&mw, &na, &rctx, &pd), 0);
 	return mw.len;
 }
 
@@ -109,6 +109,8 @@ static const struct tcap_msg *read_answer(struct hlr *h)
 	assert_int_equal(h->ans.m3ua.pd.sls, 5);
 	assert_true(h->ans.m3ua.has_rctx);
 	assert_int_equal(h->ans.m3ua.rctx, 7);
+	assert_true(h->ans.m3ua.has_na); /* the network appearance is echoed, RFC 4666 3.3.1 */
+	assert_int_equal(h->ans.m3ua.na, 42);
 	assert_string_equal(h->ans.sccp.called.digits, HLR_GT);
 	assert_string_equal(h->ans.sccp.calling.digits, SCF_GT);
 	const struct tcap_msg *t = &h->ans.tcap;
