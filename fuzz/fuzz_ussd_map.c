@@ -15,6 +15,7 @@
 #include "map_face.h"
 #include "sccp.h"
 #include "wallet.h"
+#include "../tests/hlr_wire.h"
 
 static struct gw g;
 static struct map_face mf;
@@ -64,19 +65,12 @@ static void keep_push(void)
 /* TCAP bytes as HLR -> gsmSCF UDT in M3UA DATA into the face. */
 static void hlr_input(const uint8_t *tcap, size_t len)
 {
-	uint8_t sb[2048], mb[2200];
-	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {tcap, len}};
-	sccp_addr_gt(&s.called, "254722000900", SCCP_SSN_GSMSCF);
-	sccp_addr_gt(&s.calling, "254722000100", SCCP_SSN_HLR);
-	struct dfs_wbuf w = dfs_wbuf_init(sb, sizeof(sb));
-	if (sccp_encode(&w, &s) || !dfs_wbuf_ok(&w))
-		return;
-	struct m3ua_proto_data pd = {.opc = 100, .dpc = 200, .si = 3, .ni = 2, .sls = 5,
-				     .user_data = {sb, w.len}};
-	struct dfs_wbuf mw = dfs_wbuf_init(mb, sizeof(mb));
-	if (m3ua_encode_data(&mw, NULL, &pd) || !dfs_wbuf_ok(&mw))
-		return;
-	map_face_input(&mf, mb, mw.len, now_ms, check_answer, NULL);
+	static const struct hlr_wire hw = {.scf_gt = "254722000900", .hlr_gt = "254722000100",
+					   .sls = 5};
+	uint8_t mb[2200];
+	size_t n = hlr_wire_wrap(&hw, tcap, len, mb, sizeof(mb));
+	if (n)
+		map_face_input(&mf, mb, n, now_ms, check_answer, NULL);
 }
 
 static void setup(void)
