@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "fw.h"
+#include "gsm0338.h"
 #include "isup.h"
 #include "map.h"
 #include "mtp3.h"
@@ -63,6 +64,29 @@ static void put_udt(struct world *w, const uint8_t *tcap, size_t tl, const char 
 	put_msu(w, MTP3_SI_SCCP, 2, sls, sccp, sw.len);
 }
 
+#define SENTINEL_PIN "739164"
+#define USSD_WITH_PIN "*150*" SENTINEL_PIN "#"
+
+/* Begin AC networkUnstructuredSs v2, destinationReference the home IMSI, op 59 USSD_WITH_PIN. */
+static size_t ussd_pin_tcap(uint8_t *tcap, size_t cap)
+{
+	uint8_t sept[32], packed[32];
+	int ns = gsm7_encode(USSD_WITH_PIN, sept, sizeof(sept));
+	assert_true(ns > 0);
+	int np = gsm7_pack_ussd(sept, (size_t)ns, packed, sizeof(packed));
+	assert_true(np > 0);
+	struct map_fields f;
+	map_fields_init(&f);
+	f.has_ussd = true;
+	f.ussd_dcs = 0x0f;
+	f.ussd_string = (struct dfs_view){packed, (size_t)np};
+	struct map_tx tx = {.msg_type = TCAP_BEGIN, .otid = 0x7701, .ac = 19, .ac_version = 2,
+			    .open_info = true, .dest_ref = FWT_HOME_IMSI, .orig_ref = "255791234567"};
+	struct dfs_wbuf tw = dfs_wbuf_init(tcap, cap);
+	assert_int_equal(map_build_invoke(&tw, &tx, 1, 59, &f), 0);
+	return tw.len;
+}
+
 static void write_capture(struct world *w)
 {
 	w->dead = pcap_open_dead(DLT_MTP3_LINK, 65535);
@@ -93,6 +117,10 @@ static void write_capture(struct world *w)
 	struct dfs_wbuf iw = dfs_wbuf_init(isup, sizeof(isup));
 	assert_int_equal(isup_encode_iam(&iw, &iam), 0);
 	put_msu(w, MTP3_SI_ISUP, 0, 7, isup, iw.len);
+	/* 7: processUnstructuredSS-Request for the home subscriber from a GT that is not serving
+	 * it, with a PIN in a shortcut dial string: FW-USSD-SPOOF block; the capture gets '*'s */
+	tl = ussd_pin_tcap(tcap, sizeof(tcap));
+	put_udt(w, tcap, tl, FOREIGN_GT, 9);
 	/* 6: an updateLocation whose TCAP message is cut short: FW-TCAP */
 	tl = fwt_ul_tcap(tcap, sizeof(tcap), 0x5501);
 	put_udt(w, tcap, tl - 5, ALPEN_VLR, 8);
@@ -117,7 +145,7 @@ static void write_config(struct world *w)
 }
 
 struct captured {
-	unsigned n, ati;
+	unsigned n, ati, ussd;
 };
 
 /* The blocked MSUs as M3UA DATA: routing label and user part kept. */
@@ -138,6 +166,16 @@ static int captured_unit(void *ud, const struct cap_unit *u)
 		assert_int_equal(m.tcap.otid.val, FWT_VECTOR_TID);
 		c->ati++;
 	}
+	/* links.capture.redact (the default): the USSD string is there, as '*'s of its length */
+	if (sig_decode_m3ua(u->p, u->len, &m, &e) == 0 && m.has_map && m.map.opcode == 59) {
+		assert_true(m.map.has_ussd);
+		char text[64];
+		assert_int_equal(ussd_decode_text(m.map.ussd_dcs, m.map.ussd_string.p,
+						  m.map.ussd_string.len, text, sizeof(text)),
+				 (int)strlen(USSD_WITH_PIN));
+		assert_string_equal(text, "************");
+		c->ussd++;
+	}
 	return 0;
 }
 
@@ -157,18 +195,21 @@ static void test_mtp3_replay(void **state)
 	uint64_t judged = 0;
 	if (fw_passive_replay(w.cfg, w.pcap, &judged, err, sizeof(err)) < 0)
 		fail_msg("replay: %s", err);
-	assert_int_equal(judged, 4); /* SNM and MTN are not judged */
+	assert_int_equal(judged, 5); /* SNM and MTN are not judged */
 	/* the alerts, in the analyze --json schema */
-	assert_int_equal(fwt_count_lines(w.alerts, NULL), 3);
+	assert_int_equal(fwt_count_lines(w.alerts, NULL), 4);
+	assert_int_equal(fwt_count_lines(w.alerts, "\"rule\":\"FW-USSD-SPOOF\""), 1);
+	assert_int_equal(fwt_count_lines(w.alerts, SENTINEL_PIN), 0);
 	assert_int_equal(fwt_count_lines(w.alerts, "\"verdict\":\"block\",\"rule\":\"FW-CAT1\""), 1);
-	assert_int_equal(fwt_count_lines(w.alerts, "\"calling_gt\":\"" FOREIGN_GT "\""), 1);
+	assert_int_equal(fwt_count_lines(w.alerts, "\"calling_gt\":\"" FOREIGN_GT "\""), 2);
 	assert_int_equal(fwt_count_lines(w.alerts, "\"rule\":\"FW-CLI\""), 1);
 	assert_int_equal(fwt_count_lines(w.alerts, "\"rule\":\"FW-TCAP\""), 1);
-	assert_int_equal(fwt_count_lines(w.alerts, "\"time\":\"2023-11-14T22:13:2"), 3); /* frame times */
+	assert_int_equal(fwt_count_lines(w.alerts, "\"time\":\"2023-11-14T22:13:2"), 4); /* frame times */
 	/* the blocked ATI is in the capture file as M3UA DATA with its MTP3 routing label */
 	struct captured c = {0};
 	assert_int_equal(cap_read_file(w.capture, captured_unit, NULL, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.ati, 1);
+	assert_int_equal(c.ussd, 1);
 	assert_true(c.n >= 1);
 	/* what the allowed updateLocation taught is in the snapshot */
 	struct sub_state_limits lim = {.max_subscribers = 100, .max_rate_keys = 100, .subscriber_ttl_ms = 86400000u,

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "gw_fixture.h"
+#include "hlr_wire.h"
 #include "gsm0338.h"
 #include "m3ua.h"
 #include "map.h"
@@ -16,8 +17,8 @@
 
 #define HLR_GT "254722000100"
 #define SCF_GT "254722000900"
-#define HLR_PC 100
-#define SCF_PC 200
+#define HLR_PC HLR_WIRE_PC
+#define SCF_PC HLR_WIRE_SCF_PC
 
 struct hlr {
 	struct fx *fx;
@@ -57,18 +58,12 @@ static void collect(void *ud, const uint8_t *p, size_t len)
 /* TCAP bytes -> SCCP UDT HLR -> gsmSCF -> M3UA DATA in mb; returns its length. */
 static size_t hlr_wrap(const uint8_t *tcap, size_t len, uint8_t *mb, size_t mbsz)
 {
-	uint8_t sb[1024];
-	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {tcap, len}};
-	sccp_addr_gt(&s.called, SCF_GT, SCCP_SSN_GSMSCF);
-	sccp_addr_gt(&s.calling, HLR_GT, SCCP_SSN_HLR);
-	struct dfs_wbuf w = dfs_wbuf_init(sb, sizeof(sb));
-	assert_int_equal(sccp_encode(&w, &s), 0);
-	uint32_t rctx = 7;
-	struct m3ua_proto_data pd = {.opc = HLR_PC, .dpc = SCF_PC, .si = 3, .ni = 2, .sls = 5,
-				     .user_data = {sb, w.len}};
-	struct dfs_wbuf mw = dfs_wbuf_init(mb, mbsz);
-	assert_int_equal(m3ua_encode_data(&mw, &rctx, &pd), 0);
-	return mw.len;
+	static const uint32_t rctx = 7, na = 42;
+	const struct hlr_wire hw = {.scf_gt = SCF_GT, .hlr_gt = HLR_GT, .rctx = &rctx, .na = &na,
+				    .sls = 5};
+	size_t n = hlr_wire_wrap(&hw, tcap, len, mb, mbsz);
+	assert_true(n > 0);
+	return n;
 }
 
 /* TCAP bytes from the HLR into the face. */
@@ -109,6 +104,8 @@ static const struct tcap_msg *read_answer(struct hlr *h)
 	assert_int_equal(h->ans.m3ua.pd.sls, 5);
 	assert_true(h->ans.m3ua.has_rctx);
 	assert_int_equal(h->ans.m3ua.rctx, 7);
+	assert_true(h->ans.m3ua.has_na); /* the network appearance is echoed, RFC 4666 3.3.1 */
+	assert_int_equal(h->ans.m3ua.na, 42);
 	assert_string_equal(h->ans.sccp.called.digits, HLR_GT);
 	assert_string_equal(h->ans.sccp.calling.digits, SCF_GT);
 	const struct tcap_msg *t = &h->ans.tcap;

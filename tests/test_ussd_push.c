@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "gw_fixture.h"
+#include "hlr_wire.h"
 #include "gsm0338.h"
 #include "m3ua.h"
 #include "map.h"
@@ -19,8 +20,8 @@
 
 #define HLR_GT "254722000100"
 #define SCF_GT "254722000900"
-#define HLR_PC 100
-#define SCF_PC 200
+#define HLR_PC HLR_WIRE_PC
+#define SCF_PC HLR_WIRE_SCF_PC
 #define RCTX 7
 
 struct hlr {
@@ -142,18 +143,11 @@ static void push(struct hlr *h, enum map_push_type type, const char *imsi, const
 
 static size_t hlr_wrap(const uint8_t *tcap, size_t len, uint8_t *mb, size_t mbsz)
 {
-	uint8_t sb[1024];
-	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {tcap, len}};
-	sccp_addr_gt(&s.called, SCF_GT, SCCP_SSN_GSMSCF);
-	sccp_addr_gt(&s.calling, HLR_GT, SCCP_SSN_HLR);
-	struct dfs_wbuf w = dfs_wbuf_init(sb, sizeof(sb));
-	assert_int_equal(sccp_encode(&w, &s), 0);
-	uint32_t rctx = RCTX;
-	struct m3ua_proto_data pd = {.opc = HLR_PC, .dpc = SCF_PC, .si = 3, .ni = 2, .sls = 3,
-				     .user_data = {sb, w.len}};
-	struct dfs_wbuf mw = dfs_wbuf_init(mb, mbsz);
-	assert_int_equal(m3ua_encode_data(&mw, &rctx, &pd), 0);
-	return mw.len;
+	static const uint32_t rctx = RCTX;
+	const struct hlr_wire hw = {.scf_gt = SCF_GT, .hlr_gt = HLR_GT, .rctx = &rctx, .sls = 3};
+	size_t n = hlr_wire_wrap(&hw, tcap, len, mb, mbsz);
+	assert_true(n > 0);
+	return n;
 }
 
 static void hlr_send(struct hlr *h, const uint8_t *tcap, size_t len)

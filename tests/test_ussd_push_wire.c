@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "gw_fixture.h"
+#include "hlr_wire.h"
 
 #include <curl/curl.h>
 #include <inttypes.h>
@@ -63,31 +64,14 @@ struct world {
 	size_t reply_len;
 };
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24, p[1] = v >> 16, p[2] = v >> 8, p[3] = v;
-}
-
 /* TCAP -> SCCP UDT HLR -> gsmSCF -> M3UA DATA (RFC 4666 3.3.1), sent on the ASP. */
 static void hlr_send(struct world *w, const uint8_t *tcap, size_t len)
 {
-	uint8_t sb[600], mb[700];
-	struct sccp_msg s = {.msg_type = SCCP_MSG_UDT, .proto_class = 0x81, .data = {tcap, len}};
-	sccp_addr_gt(&s.called, SCF_GT, SCCP_SSN_GSMSCF);
-	sccp_addr_gt(&s.calling, HLR_GT, SCCP_SSN_HLR);
-	struct dfs_wbuf sw = dfs_wbuf_init(sb, sizeof(sb));
-	assert_int_equal(sccp_encode(&sw, &s), 0);
-	size_t pd_len = 8 + 16 + sw.len, pad = (4 - pd_len % 4) % 4, total = 8 + 8 + pd_len + pad;
-	memset(mb, 0, sizeof(mb));
-	mb[0] = 1, mb[2] = 1, mb[3] = 1; /* version 1, class transfer, type DATA */
-	put32(mb + 4, (uint32_t)total);
-	mb[8] = 0x00, mb[9] = 0x06, mb[11] = 8;
-	put32(mb + 12, RCTX);
-	mb[16] = 0x02, mb[17] = 0x10, mb[18] = (uint8_t)(pd_len >> 8), mb[19] = (uint8_t)pd_len;
-	put32(mb + 20, 100); /* OPC: the HLR */
-	put32(mb + 24, 200); /* DPC: the gateway */
-	mb[28] = 3, mb[29] = 2, mb[30] = 0, mb[31] = 5; /* SI SCCP, NI, MP, SLS */
-	memcpy(mb + 32, sb, sw.len);
+	static const uint32_t rctx = RCTX;
+	const struct hlr_wire hw = {.scf_gt = SCF_GT, .hlr_gt = HLR_GT, .rctx = &rctx, .sls = 5};
+	uint8_t mb[700];
+	size_t total = hlr_wire_wrap(&hw, tcap, len, mb, sizeof(mb));
+	assert_true(total > 0);
 	assert_int_equal(m3ua_link_send(w->asp, mb, total, 1), 0);
 }
 

@@ -46,6 +46,7 @@ struct fw_links {
 	char capture_file[FW_PATH_MAX];
 	uint64_t capture_rotate_bytes; /* 0: 64 MiB */
 	unsigned capture_keep;         /* rotated files kept (0: 5) */
+	bool capture_keep_text;        /* redact: false -- USSD strings and SMS text kept as is */
 	char metrics_addr[TP_ADDR_LEN];
 	uint16_t metrics_port;         /* 0: no metrics endpoint */
 	bool metrics_enabled;

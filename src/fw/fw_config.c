@@ -315,6 +315,10 @@ static void sub_capture(struct lwalk *w, yaml_node_t *n)
 		} else if (!strcmp(key, "keep")) {
 			if (luint(w, v, "links.capture.keep", 1, 1000, &u))
 				w->out->capture_keep = (unsigned)u;
+		} else if (!strcmp(key, "redact")) {
+			bool b;
+			if (lbool(w, v, "links.capture.redact", &b))
+				w->out->capture_keep_text = !b;
 		} else
 			lerr(w, k, "links.capture", "unknown key %s", key);
 	}

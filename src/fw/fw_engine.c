@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fw_int.h"
+#include "gsm0338.h"
 #include "json_writer.h"
 #include "m3ua.h"
 
@@ -320,20 +321,86 @@ static void write_alert(struct fw_engine *e, const struct verdict *v, const stru
 	}
 }
 
+/* Overwrite n octets of text with '*' in the same coding: packed GSM 7-bit after fill_bits
+ * (TS 23.038 6.1.2.1.1), or UCS2. */
+static void star_text(uint8_t *p, size_t n, enum gsm_charset cs, unsigned fill_bits)
+{
+	if (cs == GSM_CHARSET_UCS2) {
+		for (size_t i = 0; i + 1 < n; i += 2)
+			p[i] = 0x00, p[i + 1] = '*';
+		return;
+	}
+	uint8_t sept[256];
+	size_t k = n * 8 > fill_bits ? (n * 8 - fill_bits) / 7 : 0;
+	if (k > sizeof(sept))
+		k = sizeof(sept);
+	memset(sept, '*', k); /* '*' is 0x2a in the default alphabet too */
+	memset(p, 0, n);
+	gsm7_pack(sept, k, fill_bits, p, n);
+}
+
+/* The view v of the decoded message, if it lies in src[0..len), as an offset into a copy. */
+static bool view_at(const struct dfs_view *v, const uint8_t *src, size_t len, size_t *off)
+{
+	if (!v->p || !v->len || v->p < src || v->p + v->len > src + len)
+		return false;
+	*off = (size_t)(v->p - src);
+	return true;
+}
+
+/* links.capture.redact: subscriber text in a copy of a blocked message -- a USSD string (a
+ * PIN in a shortcut dial string like *150*1234#, a menu answer) and SMS text (an OTP) -- becomes
+ * '*' of the same length and coding, so the capture still decodes. Binary user data (TS 102
+ * 225 packets, DCS 0x96 secured USSD) is kept: it is ciphered or it is the attack itself. */
+static void redact(const struct sig_msg *m, const uint8_t *src, size_t len, uint8_t *copy)
+{
+	size_t off;
+	if (!m->has_map)
+		return;
+	const struct map_fields *f = &m->map;
+	if (f->has_ussd && view_at(&f->ussd_string, src, len, &off)) {
+		struct gsm_dcs d = cbs_dcs_parse(f->ussd_dcs);
+		if (d.charset != GSM_CHARSET_8BIT)
+			star_text(copy + off, f->ussd_string.len, d.charset, 0);
+	}
+	const struct sms_tpdu *t = &f->tpdu;
+	if (f->has_tpdu && !t->has_cmd_pkt && !t->has_rsp_pkt && view_at(&t->text, src, len, &off)) {
+		struct gsm_dcs d = sms_dcs_parse(t->dcs);
+		unsigned udh_bits = t->udhi && t->ud.len ? (1u + t->udh.len) * 8u : 0;
+		if (d.charset != GSM_CHARSET_8BIT)
+			star_text(copy + off, t->text.len, d.charset, (7 - udh_bits % 7) % 7);
+	}
+}
+
 /* The capture file holds M3UA: an MTP3 MSU goes in as the M3UA DATA carrying its routing
  * label and user part (RFC 4666 3.3.1.1). */
 static void capture_msg(struct fw_engine *e, const struct timespec *ts, enum fw_frame kind,
 			const struct sig_msg *m, const uint8_t *p, size_t len)
 {
+	if (!e->cap)
+		return;
+	const uint8_t *src = p;
+	uint8_t copy[CAP_WRITER_MAX_MSG < 8192 ? CAP_WRITER_MAX_MSG : 8192];
+	if (!e->links.capture_keep_text) {
+		if (len > sizeof(copy)) { /* never written unredacted */
+			e->capture_errors++;
+			return;
+		}
+		memcpy(copy, p, len);
+		redact(m, src, len, copy);
+		p = copy;
+	}
 	if (kind == FW_FRAME_M3UA) {
 		capture_put(e, ts, p, len);
 		return;
 	}
-	if (!e->cap)
-		return;
+	struct m3ua_proto_data pd = m->m3ua.pd;
+	size_t off;
+	if (p == copy && view_at(&pd.user_data, src, len, &off))
+		pd.user_data.p = copy + off;
 	uint8_t buf[CAP_WRITER_MAX_MSG < 8192 ? CAP_WRITER_MAX_MSG : 8192];
 	struct dfs_wbuf w = dfs_wbuf_init(buf, sizeof(buf));
-	if (!m->m3ua.has_proto_data || m3ua_encode_data(&w, NULL, &m->m3ua.pd) < 0 || !dfs_wbuf_ok(&w)) {
+	if (!m->m3ua.has_proto_data || m3ua_encode_data(&w, NULL, &pd) < 0 || !dfs_wbuf_ok(&w)) {
 		e->capture_errors++;
 		return;
 	}

@@ -89,6 +89,8 @@ static void route_from(struct mf_route *rt, const struct sig_msg *m)
 	rt->sls = m->m3ua.pd.sls;
 	rt->has_rctx = m->m3ua.has_rctx;
 	rt->rctx = m->m3ua.rctx;
+	rt->has_na = m->m3ua.has_na;
+	rt->na = m->m3ua.na;
 	rt->proto_class = m->sccp.proto_class;
 	rt->called = m->sccp.called;
 	rt->calling = m->sccp.calling;
@@ -109,7 +111,8 @@ static int send_tcap(const struct mf_route *rt, const uint8_t *tcap, size_t len,
 	struct m3ua_proto_data pd = {.opc = rt->dpc, .dpc = rt->opc, .si = 3, .ni = rt->ni,
 				     .mp = rt->mp, .sls = rt->sls, .user_data = {sbuf, w.len}};
 	struct dfs_wbuf mw = dfs_wbuf_init(mbuf, sizeof(mbuf));
-	rc = m3ua_encode_data(&mw, rt->has_rctx ? &rt->rctx : NULL, &pd);
+	rc = m3ua_encode_data_na(&mw, rt->has_na ? &rt->na : NULL, rt->has_rctx ? &rt->rctx : NULL,
+				 &pd);
 	if (rc)
 		return rc;
 	if (!dfs_wbuf_ok(&mw))

@@ -18,7 +18,7 @@
  *
  * Pure functions: bytes in (one M3UA DATA), bytes out through a callback, time injected.
  * Answers go in SCCP UDT with called/calling swapped and M3UA DATA with OPC/DPC swapped, the
- * same SLS, NI and routing context. */
+ * same SLS, NI, routing context and network appearance. */
 #ifndef DFS_MAP_FACE_H
 #define DFS_MAP_FACE_H
 #include <stddef.h>

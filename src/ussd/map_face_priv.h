@@ -9,8 +9,8 @@
 struct mf_route {
 	uint32_t opc, dpc;
 	uint8_t ni, mp, sls, proto_class;
-	bool has_rctx;
-	uint32_t rctx;
+	bool has_rctx, has_na;
+	uint32_t rctx, na; /* echoed in answers (RFC 4666 3.3.1) */
 	struct sccp_addr called, calling;
 };
 
