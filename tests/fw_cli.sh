@@ -104,6 +104,16 @@ for _ in $(seq 50); do grep -q "reloaded" "$tmp/err" && break; sleep 0.1; done
 grep -q "reloaded" "$tmp/err" || fail "good reload not reported"
 curl -sf "http://127.0.0.1:$mport/metrics" | grep -q '^dfsguard_fw_reloads_total 1$' || fail "reload not counted"
 
+# SIGHUP adding a SIM swap feed: the rest applies, the feed waits for a restart, and says so
+write_cfg "  simswap_feed: {url: \"http://127.0.0.1:1/simswap/feed\", token_file: $tmp/feed.token}"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q "take effect at the next restart" "$tmp/err" && break; sleep 0.1; done
+grep -q "the links section changed: link changes take effect at the next restart" "$tmp/err" ||
+	fail "a feed added by a reload not reported as needing a restart"
+metrics=$(curl -sf "http://127.0.0.1:$mport/metrics")
+grep -q '^dfsguard_fw_reloads_total 2$' <<<"$metrics" || fail "second reload not counted"
+grep -q simswap_feed <<<"$metrics" && fail "a reload started the feed"
+
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
