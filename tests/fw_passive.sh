@@ -11,6 +11,9 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$tmp/err" ] && cat "$tmp/err"; exit 1; }
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+# tests that put M3UA on lo port 2905 take turns (a passive firewall sees every one's traffic)
+exec 9>/tmp/dfsguard-lo-m3ua-2905.lock
+command -v flock >/dev/null && flock -w 120 9
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",2905))' 2>/dev/null ||
 	{ echo "port 2905 on 127.0.0.1 is in use: skipped"; exit 77; }
 

@@ -235,6 +235,9 @@ else
 fi
 
 # ---- 1: passive on lo, gateway up ----
+# tests that put M3UA on lo port 2905 take turns (a passive firewall sees every one's traffic)
+exec 9>/tmp/dfsguard-lo-m3ua-2905.lock
+command -v flock >/dev/null && flock -w 120 9
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",2905))' 2>/dev/null ||
 	{ echo "port 2905 on 127.0.0.1 is in use: live part skipped"; exit 0; }
 start_fw "http://127.0.0.1:$port/simswap/feed"
