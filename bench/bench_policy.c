@@ -113,6 +113,22 @@ static int run_mix(const struct policy_config *cfg, long n, const char *label)
 	return 0;
 }
 
+/* State round trips per message: the server's count of commands run (INFO stats). */
+static void print_round_trips(const struct redis_harness *h, long n)
+{
+	struct timeval tv = {2, 0};
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", h->port, tv);
+	redisReply *r = c && !c->err ? redisCommand(c, "INFO stats") : NULL;
+	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "total_commands_processed:") : NULL;
+	if (p)
+		printf("  %.2f Redis commands per message (a round trip each)\n",
+		       strtod(p + strlen("total_commands_processed:"), NULL) / (double)n);
+	if (r)
+		freeReplyObject(r);
+	if (c)
+		redisFree(c);
+}
+
 int main(int argc, char **argv)
 {
 	bool redis = argc > 1 && !strcmp(argv[1], "--redis");
@@ -134,7 +150,9 @@ int main(int argc, char **argv)
 			cfg->state_backend = SUB_STATE_REDIS;
 			snprintf(cfg->redis.address, sizeof(cfg->redis.address), "127.0.0.1:%d", h.port);
 			cfg->redis.timeout_ms = 1000;
-			rc = run_mix(cfg, n / 100 > 1000 ? n / 100 : 1000, "redis (local server)");
+			long nr = n / 100 > 1000 ? n / 100 : 1000;
+			rc = run_mix(cfg, nr, "redis (local server)");
+			print_round_trips(&h, nr);
 		}
 		redis_harness_stop(&h);
 	}

@@ -179,5 +179,7 @@ size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_name
 		e->state->ops->stats(e->state, &st);
 	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_subscribers Subscribers in the state.\n# TYPE dfsguard_fw_subscribers gauge\n"
 			      "dfsguard_fw_subscribers %" PRIu64 "\n", st.subscribers);
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_state_errors_total Subscriber state operations that failed (Redis unreachable).\n"
+			      "# TYPE dfsguard_fw_state_errors_total counter\ndfsguard_fw_state_errors_total %" PRIu64 "\n", st.errors);
 	return off;
 }
