@@ -3,8 +3,9 @@
 # alerts as with the in-process state, over a simulated capture whose attacks need learned state
 # (FW-INTERCEPT after a move, FW-CAT3 impossible travel, FW-SMS-HOME rate buckets), under two
 # key prefixes (two separate states on one server); an unreachable Redis is refused at start,
-# with its address.
-# usage: analyze_redis.sh BUILD_DIR
+# with its address. `dfsguard fw --replay-pcap` (passive mode) with the state in Redis writes the
+# same alerts as in memory and no SQLite snapshot (that is for the memory backend only).
+# usage: state_redis_cli.sh BUILD_DIR
 set -uo pipefail
 bin=$1/bin/dfsguard
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,5 +60,28 @@ check "a fresh prefix gives the same alerts" cmp -s "$work/mem.json" "$work/redi
 "$bin" analyze --config "$work/down.yaml" --json "$work/s.pcap" > /dev/null 2> "$work/err"; rc=$?
 check "unreachable redis refused" test "$rc" -ne 0
 check "unreachable redis named" grep -q "127.0.0.1:" "$work/err"
+
+# the firewall daemon's passive replay: links for a mirror, alerts and a snapshot file
+fw_config() { # STATE_CONFIG NAME -> NAME.yaml
+  sed '/^links:/,$d' "$1" > "$work/$2.yaml"
+  cat >> "$work/$2.yaml" <<YAML
+links:
+  partners: [{name: mirror, listen: "tcp:127.0.0.1:1"}]
+  home: [{name: unused, connect: "tcp:127.0.0.1:1"}]
+  alerts: {file: "$work/$2.jsonl"}
+  snapshot: {file: "$work/$2.snap"}
+YAML
+}
+with_redis fw1: > "$work/r3.yaml"
+fw_config "$cfg" fwmem
+fw_config "$work/r3.yaml" fwredis
+"$bin" fw --config "$work/fwmem.yaml" --replay-pcap "$work/s.pcap" 2>/dev/null
+"$bin" fw --config "$work/fwredis.yaml" --replay-pcap "$work/s.pcap" 2>"$work/fwerr"; rc=$?
+check "fw replay with redis exits 0" test "$rc" -eq 0
+check "fw replay alerts" test -s "$work/fwmem.jsonl"
+check "fw replay: same alerts with redis" cmp -s "$work/fwmem.jsonl" "$work/fwredis.jsonl"
+check "memory backend snapshot written" test -s "$work/fwmem.snap"
+check "no snapshot with redis" test ! -e "$work/fwredis.snap"
+check "fw learned into redis" test "$(redis-cli -p "$port" --scan --pattern 'fw1:s:*' | wc -l)" -gt 0
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
