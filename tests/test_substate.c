@@ -490,6 +490,64 @@ static void test_password_file(void **state)
 	redis_harness_stop(&h);
 }
 
+/* A fake server that loads the three scripts, then resets the connection (RST): the state's
+ * next write fails (ECONNRESET; hiredis drops the connection, so no second write can raise
+ * SIGPIPE) and the calls give errors, not a crash. */
+struct fake_server {
+	int lfd;
+};
+
+static void *fake_server_main(void *arg)
+{
+	struct fake_server *f = arg;
+	int c = accept(f->lfd, NULL, NULL);
+	char buf[4096];
+	int answered = 0;
+	while (c >= 0 && answered < 3) {
+		ssize_t n = read(c, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		for (char *p = buf; (p = strstr(p, "SCRIPT")) && answered < 3; p += 6, answered++)
+			if (write(c, "$40\r\n0123456789012345678901234567890123456789\r\n", 47) != 47)
+				break;
+	}
+	if (c >= 0) {
+		struct linger lg = {1, 0};
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(c);
+	}
+	return NULL;
+}
+
+static void test_reset_connection(void **state)
+{
+	struct fake_server f = {socket(AF_INET, SOCK_STREAM, 0)};
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t al = sizeof(a);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(f.lfd >= 0);
+	assert_int_equal(bind(f.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(f.lfd, 1), 0);
+	assert_int_equal(getsockname(f.lfd, (struct sockaddr *)&a, &al), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, fake_server_main, &f), 0);
+	struct sub_state_limits lim = {100, 100, 3600000, 3600000};
+	struct sub_state_redis_cfg c = {.timeout_ms = 1000, .reconnect_ms = 20};
+	snprintf(c.address, sizeof(c.address), "127.0.0.1:%d", ntohs(a.sin_port));
+	char err[256] = "";
+	struct sub_state *s = sub_state_redis_new(&c, &lim, err, sizeof(err));
+	pthread_join(t, NULL);
+	close(f.lfd);
+	if (!s)
+		printf("  %s\n", err);
+	assert_non_null(s);
+	struct sub_record r;
+	assert_true(s->ops->get(s, "640990000000001", T0, &r) < 0); /* alive after the write */
+	assert_true(s->ops->get(s, "640990000000001", T0, &r) < 0);
+	s->ops->destroy(s);
+}
+
 #define REDIS_ONLY(S)                                                   \
 	cmocka_unit_test_prestate(test_two_nodes_share, S),             \
 	cmocka_unit_test_prestate(test_racing_binds, S),                \
@@ -497,6 +555,7 @@ static void test_password_file(void **state)
 	cmocka_unit_test_prestate(test_script_cache_lost, S),           \
 	cmocka_unit_test_prestate(test_bad_settings, S),                \
 	cmocka_unit_test_prestate(test_password_file, S),               \
+	cmocka_unit_test_prestate(test_reset_connection, S),            \
 	cmocka_unit_test_prestate(test_outage_and_recovery, S)
 
 int main(void)
