@@ -40,7 +40,8 @@ with_redis() { # PREFIX [ADDRESS] -> a configuration file on stdout
 with_redis e2e1: > "$work/r1.yaml"
 with_redis e2e2: > "$work/r2.yaml"
 with_redis e2e1: "127.0.0.1:$(free_port)" > "$work/down.yaml"
-check "config with redis is valid" "$bin" config check "$work/r1.yaml" >/dev/null
+check "config with redis is valid" "$bin" config check "$work/r1.yaml" >"$work/check.out"
+check "config check names the redis address" grep -q "state in Redis at 127.0.0.1:$port\$" "$work/check.out"
 
 "$bin" sim FW-INTERCEPT FW-CAT3 FW-SMS-HOME benign --config "$cfg" --seed 5 --count 300 -o "$work/s.pcap" 2>/dev/null
 "$bin" analyze --config "$cfg" --json "$work/s.pcap" > "$work/mem.json"
