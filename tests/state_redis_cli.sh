@@ -58,6 +58,13 @@ check "nothing under another prefix" test "$(redis-cli -p "$port" --scan --patte
 "$bin" analyze --config "$work/r2.yaml" --json "$work/s.pcap" > "$work/redis2.json"
 check "a fresh prefix gives the same alerts" cmp -s "$work/mem.json" "$work/redis2.json"
 
+# state operations failing in Redis (a key of the wrong type under the prefix) are reported
+with_redis e2e3: > "$work/r4.yaml"
+redis-cli -p "$port" set e2e3:stats not-a-hash >/dev/null
+"$bin" analyze --config "$work/r4.yaml" --json "$work/s.pcap" > /dev/null 2> "$work/err4"; rc=$?
+check "failed state operations make analyze exit 1" test "$rc" -eq 1
+check "failed state operations reported" grep -q "subscriber state operations failed" "$work/err4"
+
 "$bin" analyze --config "$work/down.yaml" --json "$work/s.pcap" > /dev/null 2> "$work/err"; rc=$?
 check "unreachable redis refused" test "$rc" -ne 0
 check "unreachable redis named" grep -q "127.0.0.1:" "$work/err"
