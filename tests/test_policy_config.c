@@ -210,7 +210,7 @@ static void test_state_backend(void **state)
 	policy_config_free(c);
 	c = parse(HOME "state:\n  backend: redis\n  redis:\n    address: 'unix:/run/redis/redis.sock'\n"
 		       "    prefix: 'site1:'\n    timeout_ms: 20\n    reconnect_ms: 500\n"
-		       "    password_file: /dev/null\n",
+		       "    password_file: /dev/null\n    cache_ms: 250\n    cache_entries: 5000\n",
 		  &e);
 	assert_non_null(c);
 	assert_string_equal(c->redis.address, "unix:/run/redis/redis.sock");
@@ -218,12 +218,16 @@ static void test_state_backend(void **state)
 	assert_int_equal(c->redis.timeout_ms, 20);
 	assert_int_equal(c->redis.reconnect_ms, 500);
 	assert_string_equal(c->redis.password_file, "/dev/null");
+	assert_int_equal(c->redis.cache_ms, 250);
+	assert_int_equal(c->redis.cache_entries, 5000);
 	policy_config_free(c);
 	expect_error(HOME "state:\n  backend: etcd\n", "t.yaml:3: state.backend: 'etcd' is not one of: memory, redis");
 	expect_error(HOME "state:\n  backend: redis\n  redis: {address: 'redis.example'}\n",
 		     "t.yaml:4: state.redis.address: 'redis.example' is not HOST:PORT, [IPV6]:PORT or unix:/PATH");
 	expect_error(HOME "state:\n  backend: redis\n  redis: {timeout_ms: 0}\n",
 		     "t.yaml:4: state.redis.timeout_ms: 0 is out of range 1..10000");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {cache_ms: 60001}\n",
+		     "t.yaml:4: state.redis.cache_ms: 60001 is out of range 0..60000");
 	expect_error(HOME "state:\n  backend: redis\n  redis: {prefix: 'a b'}\n",
 		     "t.yaml:4: state.redis.prefix: must not contain white space");
 	expect_error(HOME "state:\n  backend: redis\n  redis: {password_file: /nonexistent/pw}\n",

@@ -22,12 +22,13 @@
 struct backend {
 	struct redis_harness *redis; /* NULL: in process */
 	unsigned seq;                /* a fresh key prefix per Redis state */
+	uint32_t cache_ms;           /* the node-local read cache */
 	char prefix[32];
 };
 
 static struct sub_state_redis_cfg redis_cfg(struct backend *b, bool fresh)
 {
-	struct sub_state_redis_cfg c = {.timeout_ms = 200, .reconnect_ms = 20};
+	struct sub_state_redis_cfg c = {.timeout_ms = 200, .reconnect_ms = 20, .cache_ms = b->cache_ms};
 	if (fresh)
 		snprintf(b->prefix, sizeof(b->prefix), "t%u:", ++b->seq);
 	snprintf(c.address, sizeof(c.address), "127.0.0.1:%d", b->redis->port);
@@ -548,8 +549,45 @@ static void test_reset_connection(void **state)
 	s->ops->destroy(s);
 }
 
+/* With the node-local cache another node's update is seen up to cache_ms late; this node's own
+ * writes and binds are seen at once, and the swap signal stays exact. */
+static void test_cache_window(void **state)
+{
+	struct backend *b = *state;
+	struct sub_state *a = open_state(b, 3600000, true);
+	b->cache_ms = 1000;
+	struct sub_state *n2 = open_state(b, 3600000, false);
+	b->cache_ms = 0;
+	struct sub_record r = {0}, out;
+	char old[SUB_IMSI_MAX];
+	assert_int_equal(n2->ops->get(n2, "640990000000001", T0, &out), -ENOENT);
+	snprintf(r.vlr, sizeof(r.vlr), "491799001234");
+	assert_int_equal(a->ops->put(a, "640990000000001", &r, T0 + 1), 0);
+	/* within the window: the cached "unknown" */
+	assert_int_equal(n2->ops->get(n2, "640990000000001", T0 + 1000, &out), -ENOENT);
+	/* after it: read again */
+	assert_int_equal(n2->ops->get(n2, "640990000000001", T0 + 1001, &out), 0);
+	assert_string_equal(out.vlr, "491799001234");
+	/* A moves the subscriber; B still has the old location within its window */
+	snprintf(r.vlr, sizeof(r.vlr), "331799001234");
+	assert_int_equal(a->ops->put(a, "640990000000001", &r, T0 + 1002), 0);
+	assert_int_equal(n2->ops->get(n2, "640990000000001", T0 + 1500, &out), 0);
+	assert_string_equal(out.vlr, "491799001234");
+	/* B's own bind drops its entry: the binding and A's location are read back */
+	assert_int_equal(n2->ops->bind(n2, "255790000001", "640990000000001", T0 + 1501, old), 0);
+	assert_int_equal(n2->ops->get(n2, "640990000000001", T0 + 1502, &out), 0);
+	assert_string_equal(out.vlr, "331799001234");
+	assert_string_equal(out.msisdn, "255790000001");
+	/* bindings are not cached: A's swap right after is seen by B's next bind as no change */
+	assert_int_equal(a->ops->bind(a, "255790000001", "640990000000002", T0 + 1503, old), 1);
+	assert_int_equal(n2->ops->bind(n2, "255790000001", "640990000000002", T0 + 1504, old), 0);
+	a->ops->destroy(a);
+	n2->ops->destroy(n2);
+}
+
 #define REDIS_ONLY(S)                                                   \
 	cmocka_unit_test_prestate(test_two_nodes_share, S),             \
+	cmocka_unit_test_prestate(test_cache_window, S),                \
 	cmocka_unit_test_prestate(test_racing_binds, S),                \
 	cmocka_unit_test_prestate(test_pexpire_bounds, S),              \
 	cmocka_unit_test_prestate(test_script_cache_lost, S),           \
@@ -573,6 +611,9 @@ int main(void)
 	struct backend rds = {.redis = &h};
 	const struct CMUnitTest redis_tests[] = {CONFORMANCE(&rds), REDIS_ONLY(&rds)};
 	fails += cmocka_run_group_tests_name("substate_redis", redis_tests, NULL, NULL);
+	struct backend cached = {.redis = &h, .seq = 1000, .cache_ms = 1000};
+	const struct CMUnitTest cached_tests[] = {CONFORMANCE(&cached)};
+	fails += cmocka_run_group_tests_name("substate_redis_cached", cached_tests, NULL, NULL);
 	redis_harness_stop(&h);
 	return fails;
 }

@@ -959,6 +959,14 @@ static void rd_reconnect(struct walk *w, yaml_node_t *v, const char *f, void *ud
 {
 	get_u32(w, v, f, 1, 60000, &w->cfg->redis.reconnect_ms);
 }
+static void rd_cache_ms(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 0, 60000, &w->cfg->redis.cache_ms);
+}
+static void rd_cache_entries(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 16, 10000000, &w->cfg->redis.cache_entries);
+}
 static void rd_password_file(struct walk *w, yaml_node_t *v, const char *f, void *ud)
 {
 	struct sub_state_redis_cfg *r = &w->cfg->redis;
@@ -970,7 +978,8 @@ static void st_redis(struct walk *w, yaml_node_t *v, const char *f, void *ud)
 	static const struct key_spec keys[] = {
 		{"address", rd_address},       {"prefix", rd_prefix},
 		{"timeout_ms", rd_timeout},    {"reconnect_ms", rd_reconnect},
-		{"password_file", rd_password_file}, {0},
+		{"password_file", rd_password_file}, {"cache_ms", rd_cache_ms},
+		{"cache_entries", rd_cache_entries}, {0},
 	};
 	*(yaml_node_t **)ud = v;
 	walk_map(w, v, f, keys, NULL);

@@ -80,6 +80,8 @@ struct sub_state_redis_cfg {
 	uint32_t timeout_ms;     /* connect and command timeout; 0 = 50 */
 	uint32_t reconnect_ms;   /* first wait before reconnecting, doubling up to 5 s; 0 = 100 */
 	char password_file[256]; /* "" = no AUTH; else the file's first line is the password */
+	uint32_t cache_ms;       /* node-local read cache of records for this long (caller's time); 0 = off */
+	uint32_t cache_entries;  /* its size; 0 = 100000 */
 };
 
 /* The in-process implementation; NULL on bad limits or out of memory. */

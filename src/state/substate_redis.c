@@ -16,6 +16,11 @@
  * scripts are loaded once per connection (SCRIPT LOAD) and run with EVALSHA; a NOSCRIPT answer
  * (the server lost its script cache) falls back to EVAL.
  *
+ * With cache_ms, records read (or written) by this node are kept in a local LRU table and served
+ * from it for cache_ms of the caller's time, negative answers too: another node's update is seen
+ * up to cache_ms late. A bind of this node drops the IMSI's entry; bindings themselves are never
+ * cached, so a SIM swap is still detected once, in Redis.
+ *
  * A failure (no connection, timeout, error reply) makes the call return a negative errno and is
  * counted; the connection is dropped and the next call after a backoff (reconnect_ms doubling
  * up to 5 s) connects again. While waiting, calls fail at once without touching the network. */
@@ -27,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "lru_table.h"
 
 #define REDIS_DEFAULT_ADDR "127.0.0.1:6379"
 #define REDIS_DEFAULT_PREFIX "dfsg:"
@@ -117,6 +124,15 @@ struct sub_redis {
 	uint64_t retry_at; /* monotonic ms before which no reconnect is tried */
 	uint64_t errors;
 	char last_error[256];
+	struct lru_table cache; /* digits_key(IMSI) -> struct cached_record, when cache_ms */
+	uint64_t cache_ms;
+};
+
+struct cached_record {
+	char imsi[SUB_IMSI_MAX];
+	uint64_t fetched_ms, upd_ms; /* when read here; the record's last update */
+	bool present;
+	struct sub_record rec;
 };
 
 static struct sub_redis *rds(struct sub_state *s) { return (struct sub_redis *)s; }
@@ -366,9 +382,39 @@ static bool live(const redisReply *upd, uint64_t now, uint64_t ttl_ms)
 	return now <= t || now - t <= ttl_ms;
 }
 
+/* The cached answer for imsi (0 or -ENOENT), or 1 when there is none valid at now. */
+static int cache_get(struct sub_redis *r, const char *imsi, uint64_t now, struct sub_record *out)
+{
+	if (!r->cache_ms)
+		return 1;
+	const struct cached_record *c = lru_get(&r->cache, digits_key(imsi), 0, now, 0);
+	if (!c || strcmp(c->imsi, imsi) || now < c->fetched_ms || now - c->fetched_ms > r->cache_ms)
+		return 1;
+	if (!c->present || (now > c->upd_ms && now - c->upd_ms > r->lim.subscriber_ttl_ms))
+		return -ENOENT;
+	*out = c->rec;
+	return 0;
+}
+
+static void cache_put(struct sub_redis *r, const char *imsi, uint64_t now, uint64_t upd, const struct sub_record *rec)
+{
+	if (!r->cache_ms || strlen(imsi) >= SUB_IMSI_MAX)
+		return;
+	struct cached_record *c = lru_put(&r->cache, digits_key(imsi), 0, now, NULL);
+	memcpy(c->imsi, imsi, strlen(imsi) + 1);
+	c->fetched_ms = now;
+	c->upd_ms = upd;
+	c->present = rec != NULL;
+	if (rec)
+		c->rec = *rec;
+}
+
 static int redis_get(struct sub_state *s, const char *imsi, uint64_t now, struct sub_record *out)
 {
 	struct sub_redis *r = rds(s);
+	int cached = cache_get(r, imsi, now, out);
+	if (cached <= 0)
+		return cached;
 	char key[REDIS_KEY_MAX];
 	key_of(r, key, "s:", imsi);
 	const char *argv[] = {"HMGET", key, "vlr", "msc", "sgsn", "loc", "node", "moved", "msisdn", "mts", "upd"};
@@ -398,6 +444,7 @@ static int redis_get(struct sub_state *s, const char *imsi, uint64_t now, struct
 		out->msisdn_ms = num_field(e[7]);
 		rc = 0;
 	}
+	cache_put(r, imsi, now, rc == 0 ? num_field(e[8]) : 0, rc == 0 ? out : NULL);
 	freeReplyObject(rep);
 	return rc;
 }
@@ -431,7 +478,10 @@ static int redis_put(struct sub_state *s, const char *imsi, const struct sub_rec
 			      NUM(n[2], rec->loc_ms), rec->loc_node, NUM(n[3], rec->moved_ms), rec->msisdn,
 			      NUM(n[4], rec->msisdn_ms)};
 	int rc = script_int(r, SCRIPT_PUT, 2, keys, 10, args);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	cache_put(r, imsi, now, now, rec);
+	return 0;
 }
 
 static int redis_bind(struct sub_state *s, const char *msisdn, const char *imsi, uint64_t now,
@@ -460,6 +510,8 @@ static int redis_bind(struct sub_state *s, const char *msisdn, const char *imsi,
 	}
 	if (rc < 0)
 		r->errors++;
+	else if (r->cache_ms)
+		lru_del(&r->cache, digits_key(imsi), 0);
 	freeReplyObject(rep);
 	return rc;
 }
@@ -536,6 +588,8 @@ static void redis_destroy(struct sub_state *s)
 		return;
 	if (r->c)
 		redisFree(r->c);
+	if (r->cache_ms)
+		lru_free(&r->cache);
 	explicit_bzero(r->password, sizeof(r->password));
 	free(r);
 }
@@ -574,6 +628,13 @@ struct sub_state *sub_state_redis_new(const struct sub_state_redis_cfg *cfg,
 	uint32_t t = cfg->timeout_ms ? cfg->timeout_ms : 50;
 	r->timeout = (struct timeval){.tv_sec = t / 1000, .tv_usec = (t % 1000) * 1000};
 	r->backoff_min_ms = r->backoff_ms = cfg->reconnect_ms ? cfg->reconnect_ms : 100;
+	if (cfg->cache_ms && lru_init(&r->cache, cfg->cache_entries ? cfg->cache_entries : 100000,
+				      sizeof(struct cached_record))) {
+		snprintf(err, errsz, "redis state: cannot allocate the local cache");
+		free(r);
+		return NULL;
+	}
+	r->cache_ms = cfg->cache_ms;
 	if (cfg->password_file[0]) {
 		if (read_password(cfg->password_file, r->password, sizeof(r->password), err, errsz) < 0) {
 			redis_destroy(&r->base);
