@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "free_port.h"
+
 struct pg_harness {
 	char bindir[256];
 	char dir[64];
@@ -23,22 +25,6 @@ struct pg_harness {
 	int port;
 	bool running;
 };
-
-static int pg_harness_free_port(void)
-{
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t al = sizeof(a);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    getsockname(s, (struct sockaddr *)&a, &al)) {
-		if (s >= 0)
-			close(s);
-		return -1;
-	}
-	close(s);
-	return ntohs(a.sin_port);
-}
 
 /* 0 = running; 1 = skipped (reason in why); -1 = failed (reason in why). */
 static int pg_harness_start(struct pg_harness *h, char *why, size_t whysz)
@@ -83,7 +69,7 @@ static int pg_harness_start(struct pg_harness *h, char *why, size_t whysz)
 	 * try again with a new one (three attempts) */
 	int rc = -1;
 	for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
-		h->port = pg_harness_free_port();
+		h->port = test_free_port();
 		snprintf(cmd, sizeof(cmd),
 			 "%s%s/pg_ctl -D %s/data -l %s/server.log -w -t 60 -o \"-p %d -k %s"
 			 " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50\""

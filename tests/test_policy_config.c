@@ -195,6 +195,48 @@ static void test_pseudonymisation_key(void **state)
 	assert_non_null(strstr(e.msg[0], "pseudonymisation.key_file: cannot open"));
 }
 
+/* state.backend and state.redis: defaults, every key, and refusals with file:line: field. */
+static void test_state_backend(void **state)
+{
+	struct cfg_errors e;
+	struct policy_config *c = parse(HOME, &e);
+	assert_non_null(c);
+	assert_int_equal(c->state_backend, SUB_STATE_MEMORY);
+	policy_config_free(c);
+	c = parse(HOME "state:\n  backend: redis\n", &e);
+	assert_non_null(c);
+	assert_int_equal(c->state_backend, SUB_STATE_REDIS);
+	assert_string_equal(c->redis.address, ""); /* the default, 127.0.0.1:6379 */
+	policy_config_free(c);
+	c = parse(HOME "state:\n  backend: redis\n  redis:\n    address: 'unix:/run/redis/redis.sock'\n"
+		       "    prefix: 'site1:'\n    timeout_ms: 20\n    reconnect_ms: 500\n"
+		       "    password_file: /dev/null\n    cache_ms: 250\n    cache_entries: 5000\n",
+		  &e);
+	assert_non_null(c);
+	assert_string_equal(c->redis.address, "unix:/run/redis/redis.sock");
+	assert_string_equal(c->redis.prefix, "site1:");
+	assert_int_equal(c->redis.timeout_ms, 20);
+	assert_int_equal(c->redis.reconnect_ms, 500);
+	assert_string_equal(c->redis.password_file, "/dev/null");
+	assert_int_equal(c->redis.cache_ms, 250);
+	assert_int_equal(c->redis.cache_entries, 5000);
+	policy_config_free(c);
+	expect_error(HOME "state:\n  backend: etcd\n", "t.yaml:3: state.backend: 'etcd' is not one of: memory, redis");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {address: 'redis.example'}\n",
+		     "t.yaml:4: state.redis.address: 'redis.example' is not HOST:PORT, [IPV6]:PORT or unix:/PATH");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {timeout_ms: 0}\n",
+		     "t.yaml:4: state.redis.timeout_ms: 0 is out of range 1..10000");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {cache_ms: 60001}\n",
+		     "t.yaml:4: state.redis.cache_ms: 60001 is out of range 0..60000");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {prefix: 'a b'}\n",
+		     "t.yaml:4: state.redis.prefix: must not contain white space");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {password_file: /nonexistent/pw}\n",
+		     "t.yaml:4: state.redis.password_file: cannot read /nonexistent/pw: No such file or directory");
+	expect_error(HOME "state:\n  backend: redis\n  redis: {db: 2}\n", "t.yaml:4: state.redis.db: unknown key");
+	expect_error(HOME "state:\n  redis: {prefix: 'x:'}\n",
+		     "t.yaml:3: state.redis: given, but state.backend is not redis");
+}
+
 static void test_links_opaque_and_many_errors(void **state)
 {
 	struct cfg_errors e;
@@ -228,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_line_and_field),
 		cmocka_unit_test(test_required_and_consistency),
 		cmocka_unit_test(test_pseudonymisation_key),
+		cmocka_unit_test(test_state_backend),
 		cmocka_unit_test(test_links_opaque_and_many_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
-/* The engine's building blocks: the bounded LRU table, subscriber state (bindings, SIM-swap
- * signal, expiry, bounds, rate buckets), the digit trie, the country table with distances and
- * the velocity check, and TCAP dialogue matching. All with explicit time: nothing sleeps. */
+/* The engine's building blocks: the bounded LRU table, the in-process subscriber state's bounds
+ * and snapshot (what every state backend does is in test_substate.c), the digit trie, the
+ * country table with distances and the velocity check, and TCAP dialogue matching. All with explicit time: nothing sleeps. */
 #include "policy_testlib.h"
 
 #include <errno.h>
@@ -104,38 +104,11 @@ static struct sub_state *mem_state(uint32_t max, uint64_t ttl_ms)
 	return s;
 }
 
-static void test_state_binding_and_swap(void **state)
-{
-	struct sub_state *s = mem_state(100, 3600000);
-	char old[SUB_IMSI_MAX], imsi[SUB_IMSI_MAX];
-	struct sub_record r;
-	assert_int_equal(s->ops->get(s, "640990000000001", T0, &r), -ENOENT);
-	assert_int_equal(s->ops->bind(s, "255790000001", "640990000000001", T0, old), 0);
-	assert_int_equal(s->ops->bind(s, "255790000001", "640990000000001", T0 + 1, old), 0);
-	assert_int_equal(s->ops->imsi_of(s, "255790000001", T0 + 2, imsi), 0);
-	assert_string_equal(imsi, "640990000000001");
-	assert_int_equal(s->ops->get(s, "640990000000001", T0 + 2, &r), 0);
-	assert_string_equal(r.msisdn, "255790000001");
-	/* the number moves to a new SIM: a swap, with the old IMSI */
-	assert_int_equal(s->ops->bind(s, "255790000001", "640990000000002", T0 + 3, old), 1);
-	assert_string_equal(old, "640990000000001");
-	assert_int_equal(s->ops->imsi_of(s, "255790000001", T0 + 4, imsi), 0);
-	assert_string_equal(imsi, "640990000000002");
-	assert_int_equal(s->ops->bind(s, "", "640990000000002", T0 + 3, old), -EINVAL);
-	s->ops->destroy(s);
-}
-
-static void test_state_expiry_and_bounds(void **state)
+static void test_state_bounds(void **state)
 {
 	struct sub_state *s = mem_state(16, 60000);
 	struct sub_record r = {0}, out;
 	snprintf(r.vlr, sizeof(r.vlr), "491799001234");
-	r.loc_ms = T0;
-	assert_int_equal(s->ops->put(s, "640990000000001", &r, T0), 0);
-	assert_int_equal(s->ops->get(s, "640990000000001", T0 + 60000, &out), 0);
-	assert_string_equal(out.vlr, "491799001234");
-	/* not updated for longer than the TTL: forgotten */
-	assert_int_equal(s->ops->get(s, "640990000000001", T0 + 60001, &out), -ENOENT);
 	/* bounded: 1000 subscribers in a table of 16 keep the newest 16 */
 	char imsi[16];
 	for (int i = 0; i < 1000; i++) {
@@ -152,24 +125,6 @@ static void test_state_expiry_and_bounds(void **state)
 	s->ops->expire(s, T0 + 1000 + 60000 + 1);
 	s->ops->stats(s, &st);
 	assert_int_equal(st.subscribers, 0);
-	s->ops->destroy(s);
-}
-
-static void test_state_rate_bucket(void **state)
-{
-	struct sub_state *s = mem_state(16, 3600000);
-	/* 3 per 60 s: a burst of 3 passes, the 4th is refused, one token returns after 20 s */
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 3, 60, T0), 0);
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 3, 60, T0 + 1000), 1);
-	/* another kind or key has its own bucket */
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_TARGET, "4917990", 3, 60, T0 + 1000), 0);
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917991", 3, 60, T0 + 1000), 0);
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 3, 60, T0 + 19000), 1);
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 3, 60, T0 + 20000), 0);
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 3, 60, T0 + 20001), 1);
-	/* no limit configured: always passes */
-	assert_int_equal(s->ops->rate_take(s, RATE_SRI_SM_SOURCE, "4917990", 0, 60, T0 + 20001), 0);
 	s->ops->destroy(s);
 }
 
@@ -377,9 +332,7 @@ int main(void)
 		cmocka_unit_test(test_lru_bounds_and_order),
 		cmocka_unit_test(test_lru_many),
 		cmocka_unit_test(test_digits_key),
-		cmocka_unit_test(test_state_binding_and_swap),
-		cmocka_unit_test(test_state_expiry_and_bounds),
-		cmocka_unit_test(test_state_rate_bucket),
+		cmocka_unit_test(test_state_bounds),
 		cmocka_unit_test(test_state_snapshot),
 		cmocka_unit_test(test_trie),
 		cmocka_unit_test(test_geo_table),

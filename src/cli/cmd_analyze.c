@@ -147,6 +147,14 @@ int cmd_analyze(int argc, char **argv)
 	if (!json)
 		analyze_summary(a, stdout, top);
 	fflush(stdout);
+	struct sub_state *state = policy_state(a->ctx);
+	struct sub_state_stats st;
+	state->ops->stats(state, &st);
+	if (st.errors) {
+		fprintf(stderr, "analyze: %llu subscriber state operations failed (Redis): those messages were "
+				"judged with the state unknown\n", (unsigned long long)st.errors);
+		status = 1;
+	}
 	policy_free(a->ctx);
 	free(a);
 	policy_config_free(cfg);

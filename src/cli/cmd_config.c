@@ -20,11 +20,13 @@ static int config_check(const char *path)
 	for (int op = 0; op < 256; op++)
 		cats[c->op_cat[op]]++;
 	printf("%s: ok: operator '%s', home +%s, %u home/partner GT prefixes, %u IMSI prefixes, "
-	       "%u partners, %u node prefixes, categories 1/2/3: %u/%u/%u operations, mode %s%s%s\n",
+	       "%u partners, %u node prefixes, categories 1/2/3: %u/%u/%u operations, mode %s%s%s%s%s\n",
 	       path, c->operator_name[0] ? c->operator_name : "(unnamed)", c->home_cc, c->gt_net.n_prefixes,
 	       c->imsi_net.n_prefixes, c->n_partners, c->roles.n_prefixes, cats[1], cats[2], cats[3],
 	       c->mode == MODE_STRICT ? "strict" : "learning", c->monitor ? ", monitor only" : "",
-	       c->pseudo_enabled ? ", pseudonymised alerts" : "");
+	       c->pseudo_enabled ? ", pseudonymised alerts" : "",
+	       c->state_backend == SUB_STATE_REDIS ? ", state in Redis at " : "",
+	       c->state_backend != SUB_STATE_REDIS ? "" : c->redis.address[0] ? c->redis.address : "127.0.0.1:6379");
 	policy_config_free(c);
 	return 0;
 }

@@ -158,13 +158,13 @@ int fw_engine_init(struct fw_engine *e, const char *config_path, char *err, size
 		.subscriber_ttl_ms = (uint64_t)e->cfg->subscriber_ttl_s * 1000u,
 		.rate_ttl_ms = (uint64_t)e->cfg->rate_ttl_s * 1000u,
 	};
-	e->state = sub_state_mem_new(&lim);
+	e->state = sub_state_open(e->cfg->state_backend, &e->cfg->redis, &lim, err, errsz);
 	if (!e->state) {
-		snprintf(err, errsz, "cannot create the subscriber state");
 		fw_engine_fini(e);
 		return -ENOMEM;
 	}
-	if (e->links.snapshot_file[0] && access(e->links.snapshot_file, F_OK) == 0 &&
+	/* the SQLite snapshot is for the in-process state only; Redis keeps its own */
+	if (sub_state_backend_of(e->state) == SUB_STATE_MEMORY && e->links.snapshot_file[0] && access(e->links.snapshot_file, F_OK) == 0 &&
 	    (rc = sub_state_mem_load(e->state, e->links.snapshot_file, err, errsz)) < 0) {
 		fw_engine_fini(e);
 		return rc;
@@ -188,7 +188,7 @@ int fw_engine_init(struct fw_engine *e, const char *config_path, char *err, size
 
 int fw_engine_snapshot(struct fw_engine *e, char *err, size_t errsz)
 {
-	if (!e->links.snapshot_file[0] || !e->state)
+	if (!e->links.snapshot_file[0] || !e->state || sub_state_backend_of(e->state) != SUB_STATE_MEMORY)
 		return 0;
 	char tmp[FW_PATH_MAX + 8];
 	snprintf(tmp, sizeof(tmp), "%s.new", e->links.snapshot_file);

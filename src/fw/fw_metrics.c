@@ -181,5 +181,7 @@ size_t fw_engine_metrics(const struct fw_engine *e, const char *const *link_name
 			      "dfsguard_fw_subscribers %" PRIu64 "\n", st.subscribers);
 	if (e->feed)
 		fw_simswap_feed_metrics(e->feed, out, outsz, &off);
+	fw_textf(out, outsz, &off, "# HELP dfsguard_fw_state_errors_total Subscriber state operations that failed (Redis unreachable).\n"
+			      "# TYPE dfsguard_fw_state_errors_total counter\ndfsguard_fw_state_errors_total %" PRIu64 "\n", st.errors);
 	return off;
 }

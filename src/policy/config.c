@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "geo.h"
@@ -925,14 +926,76 @@ static void st_rate_ttl(struct walk *w, yaml_node_t *v, const char *f, void *ud)
 {
 	get_duration(w, v, f, 1, 7 * 86400, &w->cfg->rate_ttl_s);
 }
+static void st_backend(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	const char *s = scalar(w, v, f);
+	if (s && !strcmp(s, "memory"))
+		w->cfg->state_backend = SUB_STATE_MEMORY;
+	else if (s && !strcmp(s, "redis"))
+		w->cfg->state_backend = SUB_STATE_REDIS;
+	else if (s)
+		cfg_err(w, v, f, "'%s' is not one of: memory, redis", s);
+}
+static void rd_address(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	struct sub_state_redis_cfg *r = &w->cfg->redis;
+	char host[256];
+	int port;
+	if (get_text(w, v, f, r->address, sizeof(r->address)) &&
+	    sub_state_redis_address(r->address, host, sizeof(host), &port))
+		cfg_err(w, v, f, "'%s' is not HOST:PORT, [IPV6]:PORT or unix:/PATH", r->address);
+}
+static void rd_prefix(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	struct sub_state_redis_cfg *r = &w->cfg->redis;
+	if (get_text(w, v, f, r->prefix, sizeof(r->prefix)) && strpbrk(r->prefix, " \t\r\n"))
+		cfg_err(w, v, f, "must not contain white space");
+}
+static void rd_timeout(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 1, 10000, &w->cfg->redis.timeout_ms);
+}
+static void rd_reconnect(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 1, 60000, &w->cfg->redis.reconnect_ms);
+}
+static void rd_cache_ms(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 0, 60000, &w->cfg->redis.cache_ms);
+}
+static void rd_cache_entries(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	get_u32(w, v, f, 16, 10000000, &w->cfg->redis.cache_entries);
+}
+static void rd_password_file(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	struct sub_state_redis_cfg *r = &w->cfg->redis;
+	if (get_text(w, v, f, r->password_file, sizeof(r->password_file)) && access(r->password_file, R_OK))
+		cfg_err(w, v, f, "cannot read %s: %s", r->password_file, strerror(errno));
+}
+static void st_redis(struct walk *w, yaml_node_t *v, const char *f, void *ud)
+{
+	static const struct key_spec keys[] = {
+		{"address", rd_address},       {"prefix", rd_prefix},
+		{"timeout_ms", rd_timeout},    {"reconnect_ms", rd_reconnect},
+		{"password_file", rd_password_file}, {"cache_ms", rd_cache_ms},
+		{"cache_entries", rd_cache_entries}, {0},
+	};
+	*(yaml_node_t **)ud = v;
+	walk_map(w, v, f, keys, NULL);
+}
 static void sec_state(struct walk *w, yaml_node_t *v, const char *f, void *ud)
 {
 	static const struct key_spec keys[] = {
 		{"max_subscribers", st_max_subs}, {"subscriber_ttl", st_sub_ttl},
 		{"max_rate_keys", st_max_rate},   {"rate_ttl", st_rate_ttl},
+		{"backend", st_backend},          {"redis", st_redis},
 		{0},
 	};
-	walk_map(w, v, f, keys, NULL);
+	yaml_node_t *redis = NULL;
+	walk_map(w, v, f, keys, &redis);
+	if (redis && w->cfg->state_backend != SUB_STATE_REDIS)
+		cfg_err(w, redis, "state.redis", "given, but state.backend is not redis");
 }
 
 static void dl_max(struct walk *w, yaml_node_t *v, const char *f, void *ud)

@@ -14,6 +14,7 @@
 #include "digit_trie.h"
 #include "rules.h"
 #include "sigmsg.h"
+#include "substate.h"
 
 /* Network ids stored in the GT and IMSI tries: the home network, then partner i as i + 1. */
 #define NET_HOME 0
@@ -92,6 +93,8 @@ struct policy_config {
 
 	uint32_t max_subscribers, max_rate_keys, max_dialogues;
 	uint32_t subscriber_ttl_s, rate_ttl_s, dialogue_timeout_s;
+	enum sub_state_backend state_backend; /* state.backend */
+	struct sub_state_redis_cfg redis;     /* state.redis */
 
 	bool pseudo_enabled;
 	bool pseudo_imsi, pseudo_msisdn, pseudo_gt;

@@ -578,14 +578,14 @@ static void check_sms_home(struct eval *e)
 	struct sub_state *s = e->ctx->state;
 	if (c->sri_sm_source.count && e->v->calling_gt[0] &&
 	    s->ops->rate_take(s, RATE_SRI_SM_SOURCE, e->v->calling_gt, c->sri_sm_source.count,
-			      c->sri_sm_source.per_s, e->now)) {
+			      c->sri_sm_source.per_s, e->now) > 0) {
 		hit(e, RULE_SMS_HOME, WANT_BLOCK, "sendRoutingInfoForSM from GT %s above %u per %u s",
 		    e->v->calling_gt, c->sri_sm_source.count, c->sri_sm_source.per_s);
 		return;
 	}
 	if (c->sri_sm_target.count && e->msisdn &&
 	    s->ops->rate_take(s, RATE_SRI_SM_TARGET, e->msisdn, c->sri_sm_target.count,
-			      c->sri_sm_target.per_s, e->now))
+			      c->sri_sm_target.per_s, e->now) > 0)
 		hit(e, RULE_SMS_HOME, WANT_BLOCK, "sendRoutingInfoForSM for %s above %u per %u s (last from GT %s)",
 		    e->msisdn, c->sri_sm_target.count, c->sri_sm_target.per_s, calling_gt(e));
 }
@@ -1030,10 +1030,9 @@ struct policy_ctx *policy_new(const struct policy_config *cfg, struct sub_state 
 			.subscriber_ttl_ms = cfg->subscriber_ttl_s * 1000ull,
 			.rate_ttl_ms = cfg->rate_ttl_s * 1000ull,
 		};
-		ctx->state = sub_state_mem_new(&lim);
+		ctx->state = sub_state_open(cfg->state_backend, &cfg->redis, &lim, err, errsz);
 		ctx->own_state = true;
 		if (!ctx->state) {
-			snprintf(err, errsz, "policy: cannot allocate state for %u subscribers", cfg->max_subscribers);
 			policy_free(ctx);
 			return NULL;
 		}

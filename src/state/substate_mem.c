@@ -120,6 +120,7 @@ static void mem_stats(struct sub_state *s, struct sub_state_stats *st)
 	st->rate_keys = m->rates.n;
 	st->evictions = m->subs.evictions + m->msisdns.evictions + m->rates.evictions;
 	st->expirations = m->subs.expirations + m->msisdns.expirations + m->rates.expirations;
+	st->errors = 0;
 }
 
 static void mem_destroy(struct sub_state *s)
