@@ -66,13 +66,48 @@ static const struct value_string tcap_msg_names[] = {
 	{TCAP_CONTINUE, "Continue"}, {TCAP_ABORT, "Abort"}, {0, NULL},
 };
 
+/* Reasons are built for every hit, so their labels avoid snprintf: str_put and int_put append
+ * at offset at, truncate and terminate as snprintf would, and return the untruncated length. */
+static size_t str_put(char *buf, size_t sz, size_t at, const char *s)
+{
+	size_t n = strlen(s);
+	if (at + 1 < sz) {
+		size_t k = n < sz - 1 - at ? n : sz - 1 - at;
+		memcpy(buf + at, s, k);
+		buf[at + k] = 0;
+	}
+	return at + n;
+}
+
+static size_t int_put(char *buf, size_t sz, size_t at, int v)
+{
+	char t[12];
+	int i = sizeof(t) - 1;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	t[i] = 0;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	return str_put(buf, sz, at, t + i);
+}
+
 static const char *op_label(int op, char *buf, size_t sz)
 {
 	const char *n = op >= 0 ? get_value_string_or_null(op_names, (uint32_t)op) : NULL;
-	if (n)
-		snprintf(buf, sz, "%s (op %d)", n, op);
-	else
-		snprintf(buf, sz, "op %d", op);
+	size_t at = 0;
+	buf[0] = 0;
+	if (n) {
+		at = str_put(buf, sz, at, n);
+		at = str_put(buf, sz, at, " (op ");
+		at = int_put(buf, sz, at, op);
+		str_put(buf, sz, at, ")");
+	} else {
+		at = str_put(buf, sz, at, "op ");
+		int_put(buf, sz, at, op);
+	}
 	return buf;
 }
 
@@ -195,15 +230,17 @@ static bool net_same(int32_t a, int32_t b)
 static const char *net_label(const struct policy_ctx *ctx, int32_t net, char *buf, size_t sz)
 {
 	const struct policy_config *c = ctx->cfg;
-	if (net == NET_HOME)
-		snprintf(buf, sz, "the home network");
-	else if (net > 0 && (unsigned)net <= c->n_partners)
-		snprintf(buf, sz, "partner %s", c->partners[net - 1].name);
-	else if (net < 0 && net != NET_UNKNOWN) {
+	buf[0] = 0;
+	if (net == NET_HOME) {
+		str_put(buf, sz, 0, "the home network");
+	} else if (net > 0 && (unsigned)net <= c->n_partners) {
+		str_put(buf, sz, str_put(buf, sz, 0, "partner "), c->partners[net - 1].name);
+	} else if (net < 0 && net != NET_UNKNOWN) {
 		unsigned n;
-		snprintf(buf, sz, "a non-partner network in %s", geo_table(&n)[-net - 1].name);
-	} else
-		snprintf(buf, sz, "an unknown network");
+		str_put(buf, sz, str_put(buf, sz, 0, "a non-partner network in "), geo_table(&n)[-net - 1].name);
+	} else {
+		str_put(buf, sz, 0, "an unknown network");
+	}
 	return buf;
 }
 
