@@ -75,6 +75,37 @@ static void test_lru_many(void **state)
 	lru_free(&t);
 }
 
+/* A table sized far beyond what it holds uses a growing prefix of its buckets: every key stays
+ * reachable while the prefix doubles, after deletions, and after lru_clear. */
+static void test_lru_bucket_growth(void **state)
+{
+	struct lru_table t;
+	assert_int_equal(lru_init(&t, 100000, 8), 0);
+	for (uint64_t round = 0; round < 2; round++) {
+		for (uint64_t k = 1; k <= 20000; k++)
+			*(uint64_t *)lru_put(&t, k * 7919, k, k, NULL) = k + round;
+		assert_int_equal(t.n, 20000);
+		assert_true(t.mask + 1 >= 20000 && t.mask < 2 * 32768);
+		for (uint64_t k = 1; k <= 20000; k += 2)
+			assert_int_equal(lru_del(&t, k * 7919, k), 0);
+		for (uint64_t k = 1; k <= 20000; k++) {
+			uint64_t *v = lru_get(&t, k * 7919, k, 20000, 0);
+			if (k % 2) {
+				assert_null(v);
+			} else {
+				assert_non_null(v);
+				assert_int_equal(*v, k + round);
+			}
+		}
+		uint64_t prev = 0;
+		assert_int_equal(lru_foreach(&t, count_cb, &prev), 0);
+		lru_clear(&t);
+		assert_int_equal(t.n, 0);
+		assert_null(lru_get(&t, 2 * 7919, 2, 20000, 0));
+	}
+	lru_free(&t);
+}
+
 static void test_digits_key(void **state)
 {
 	assert_int_equal(digits_key(""), 0);
@@ -331,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lru_bounds_and_order),
 		cmocka_unit_test(test_lru_many),
+		cmocka_unit_test(test_lru_bucket_growth),
 		cmocka_unit_test(test_digits_key),
 		cmocka_unit_test(test_state_bounds),
 		cmocka_unit_test(test_state_snapshot),

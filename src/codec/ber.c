@@ -75,12 +75,13 @@ static int ber_indef_len(const uint8_t *p, size_t avail, unsigned depth, size_t 
 	}
 }
 
-int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const char *layer,
-	     const char *field, struct dfs_err *e)
+/* The rest of ber_read once the identifier is parsed: tn is ber_parse_tag's result for the
+ * identifier at the cursor, t->tag the tag it gave. */
+static int read_after_tag(struct dfs_buf *b, struct ber_tlv *t, int tn, bool allow_indefinite,
+			  const char *layer, const char *field, struct dfs_err *e)
 {
 	const uint8_t *p = dfs_buf_cur(b);
 	size_t avail = dfs_buf_left(b), at = dfs_buf_abs(b);
-	int tn = ber_parse_tag(p, avail, &t->tag);
 	if (tn == 0)
 		return dfs_err_set(e, layer, field, at,
 				   avail ? "identifier truncated" : "element missing");
@@ -93,7 +94,9 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 	size_t len = 0;
 	t->indefinite = false;
 	t->len_octets = 0;
-	if (l0 == 0x80) { /* 8.1.3.6 indefinite form */
+	if (l0 < 0x80) { /* 8.1.3.4 short form, by far the most common */
+		len = l0;
+	} else if (l0 == 0x80) { /* 8.1.3.6 indefinite form */
 		if (!BER_TAG_CONSTRUCTED(t->tag))
 			return dfs_err_set(e, layer, field, at + pos - 1,
 					   "indefinite length on a primitive element");
@@ -104,7 +107,7 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 			return dfs_err_set(e, layer, field, at + pos,
 					   "indefinite length without a valid end-of-contents");
 		t->indefinite = true;
-	} else if (l0 & 0x80) { /* 8.1.3.5 long form */
+	} else { /* 8.1.3.5 long form */
 		unsigned k = l0 & 0x7f;
 		if (k > 4)
 			return dfs_err_set(e, layer, field, at + pos - 1,
@@ -114,8 +117,6 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 		for (unsigned i = 0; i < k; i++)
 			len = (len << 8) | p[pos++];
 		t->len_octets = (uint8_t)k;
-	} else {
-		len = l0;
 	}
 	if (avail - pos < len)
 		return dfs_err_set(e, layer, field, at, "length past the end");
@@ -128,13 +129,23 @@ int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const 
 	return 0;
 }
 
+int ber_read(struct dfs_buf *b, struct ber_tlv *t, bool allow_indefinite, const char *layer,
+	     const char *field, struct dfs_err *e)
+{
+	int tn = ber_parse_tag(dfs_buf_cur(b), dfs_buf_left(b), &t->tag);
+	return read_after_tag(b, t, tn, allow_indefinite, layer, field, e);
+}
+
 int ber_expect(struct dfs_buf *b, uint32_t tag, struct ber_tlv *t, bool allow_indefinite,
 	       const char *layer, const char *field, struct dfs_err *e)
 {
 	uint32_t got;
-	if (ber_peek_tag(b, &got) == 0 && got != tag)
+	int tn = ber_parse_tag(dfs_buf_cur(b), dfs_buf_left(b), &got);
+	if (tn > 0 && got != tag)
 		return dfs_err_set(e, layer, field, dfs_buf_abs(b), "unexpected tag");
-	return ber_read(b, t, allow_indefinite, layer, field, e);
+	if (tn > 0)
+		t->tag = got;
+	return read_after_tag(b, t, tn, allow_indefinite, layer, field, e);
 }
 
 int ber_int_value(const struct dfs_view *v, int32_t *out)

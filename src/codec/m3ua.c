@@ -2,6 +2,7 @@
 #include "m3ua.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 /* RFC 4666 3.1.2 */
@@ -328,7 +329,10 @@ static void mandatory_params(uint8_t cls, uint8_t type, uint16_t out[2])
 
 int m3ua_decode(const uint8_t *p, size_t len, size_t base, struct m3ua_msg *m, struct dfs_err *e)
 {
-	memset(m, 0, sizeof(*m));
+	/* everything but the parameter array, whose entries below n_params are all written */
+	memset(m, 0, offsetof(struct m3ua_msg, params));
+	memset((char *)m + offsetof(struct m3ua_msg, params) + sizeof(m->params), 0,
+	       sizeof(*m) - offsetof(struct m3ua_msg, params) - sizeof(m->params));
 	/* RFC 4666 3.1 common header */
 	if (len < M3UA_HDR_LEN)
 		return dfs_err_set(e, "m3ua", "header", base + len, "shorter than the 8-byte common header");

@@ -69,9 +69,7 @@ static int decode_map(struct sig_msg *m, struct dfs_err *e)
 		if (!wanted || c->opcode_global)
 			continue;
 		int opcode = c->has_opcode ? c->opcode : -1;
-		map_fields_init(&m->map);
-		m->map.opcode = opcode;
-		int rc = map_decode_param(c, opcode, &m->map, e);
+		int rc = map_decode_param(c, opcode, &m->map, e); /* initialises m->map first */
 		if (rc < 0)
 			return rc;
 		m->has_map = true;

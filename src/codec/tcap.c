@@ -3,6 +3,7 @@
 #include "tcap.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "tbcd.h"
@@ -502,7 +503,9 @@ int tcap_decode(const uint8_t *p, size_t len, size_t base, struct tcap_msg *m, s
 	struct dfs_buf b = dfs_buf_init(p, len, base), mb;
 	struct ber_tlv top, t;
 
-	memset(m, 0, sizeof(*m));
+	/* everything but the components, each cleared by decode_component when it is kept */
+	memset(m, 0, offsetof(struct tcap_msg, comp));
+	m->components_truncated = false;
 	if (ber_read(&b, &top, true, L, "message_type", e) < 0)
 		return -EBADMSG;
 	if (dfs_buf_left(&b))

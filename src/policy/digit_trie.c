@@ -11,20 +11,15 @@ struct trie_node {
 	int32_t value;
 };
 
-/* Digit values as in tbcd.h: 0-9, then '*' '#' 'a' 'b' 'c'. */
-static int digit_index(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	switch (c) {
-	case '*': return 10;
-	case '#': return 11;
-	case 'a': case 'A': return 12;
-	case 'b': case 'B': return 13;
-	case 'c': case 'C': return 14;
-	default: return -1;
-	}
-}
+/* Digit values as in tbcd.h: 0-9, then '*' '#' 'a' 'b' 'c' (either case); stored + 1 so that
+ * 0 means "not a digit". */
+static const uint8_t digit_index1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['*'] = 11, ['#'] = 12, ['a'] = 13, ['A'] = 13, ['b'] = 14,
+	['B'] = 14, ['c'] = 15, ['C'] = 15,
+};
+
+static int digit_index(char c) { return digit_index1[(unsigned char)c] - 1; }
 
 void trie_init(struct digit_trie *t) { memset(t, 0, sizeof(*t)); }
 

@@ -66,13 +66,48 @@ static const struct value_string tcap_msg_names[] = {
 	{TCAP_CONTINUE, "Continue"}, {TCAP_ABORT, "Abort"}, {0, NULL},
 };
 
+/* Reasons are built for every hit, so their labels avoid snprintf: str_put and int_put append
+ * at offset at, truncate and terminate as snprintf would, and return the untruncated length. */
+static size_t str_put(char *buf, size_t sz, size_t at, const char *s)
+{
+	size_t n = strlen(s);
+	if (at + 1 < sz) {
+		size_t k = n < sz - 1 - at ? n : sz - 1 - at;
+		memcpy(buf + at, s, k);
+		buf[at + k] = 0;
+	}
+	return at + n;
+}
+
+static size_t int_put(char *buf, size_t sz, size_t at, int v)
+{
+	char t[12];
+	int i = sizeof(t) - 1;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	t[i] = 0;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	return str_put(buf, sz, at, t + i);
+}
+
 static const char *op_label(int op, char *buf, size_t sz)
 {
 	const char *n = op >= 0 ? get_value_string_or_null(op_names, (uint32_t)op) : NULL;
-	if (n)
-		snprintf(buf, sz, "%s (op %d)", n, op);
-	else
-		snprintf(buf, sz, "op %d", op);
+	size_t at = 0;
+	buf[0] = 0;
+	if (n) {
+		at = str_put(buf, sz, at, n);
+		at = str_put(buf, sz, at, " (op ");
+		at = int_put(buf, sz, at, op);
+		str_put(buf, sz, at, ")");
+	} else {
+		at = str_put(buf, sz, at, "op ");
+		int_put(buf, sz, at, op);
+	}
 	return buf;
 }
 
@@ -96,6 +131,15 @@ struct eval {
 	bool learn_ok;               /* no rule objected: the message may teach state */
 	bool learn_activity;         /* a cat-3 op from the serving network */
 	char opbuf[64];
+	/* networks of the GTs already looked up in this evaluation (the same node is often
+	 * asked for several times: calling GT, serving VLR and MSC, old and new location) */
+	unsigned n_nets;
+	struct {
+		char digits[DFS_DIGITS_MAX + 1];
+		int32_t net;
+	} nets[4];
+	bool imsi_net_known;         /* imsi_net: trie_lookup of e->imsi in cfg->imsi_net */
+	int32_t imsi_net;
 };
 
 static const char *opname(struct eval *e, int op) { return op_label(op, e->opbuf, sizeof(e->opbuf)); }
@@ -145,15 +189,30 @@ static void copy_str(char *dst, size_t sz, const char *src)
 
 /* Network of a GT: the home network, partner i, or (for other GTs) minus the country's table
  * index + 1; NET_UNKNOWN when nothing matches. */
-static int32_t net_of(const struct policy_ctx *ctx, const char *digits)
+static int32_t net_lookup(const struct policy_ctx *ctx, const char *digits)
 {
-	if (!digits || !digits[0])
-		return NET_UNKNOWN;
 	int32_t n = trie_lookup(&ctx->cfg->gt_net, digits, NULL);
 	if (n != TRIE_NONE)
 		return n;
 	int32_t g = trie_lookup(&ctx->geo.trie, digits, NULL);
 	return g == TRIE_NONE ? NET_UNKNOWN : -(g + 1);
+}
+
+/* net_lookup, remembered for the rest of the evaluation. */
+static int32_t net_of(struct eval *e, const char *digits)
+{
+	if (!digits || !digits[0])
+		return NET_UNKNOWN;
+	for (unsigned i = 0; i < e->n_nets; i++)
+		if (!strcmp(e->nets[i].digits, digits))
+			return e->nets[i].net;
+	int32_t n = net_lookup(e->ctx, digits);
+	size_t len = strnlen(digits, DFS_DIGITS_MAX + 1);
+	if (e->n_nets < sizeof(e->nets) / sizeof(e->nets[0]) && len <= DFS_DIGITS_MAX) {
+		memcpy(e->nets[e->n_nets].digits, digits, len + 1);
+		e->nets[e->n_nets++].net = n;
+	}
+	return n;
 }
 
 static bool net_same(int32_t a, int32_t b)
@@ -171,21 +230,35 @@ static bool net_same(int32_t a, int32_t b)
 static const char *net_label(const struct policy_ctx *ctx, int32_t net, char *buf, size_t sz)
 {
 	const struct policy_config *c = ctx->cfg;
-	if (net == NET_HOME)
-		snprintf(buf, sz, "the home network");
-	else if (net > 0 && (unsigned)net <= c->n_partners)
-		snprintf(buf, sz, "partner %s", c->partners[net - 1].name);
-	else if (net < 0 && net != NET_UNKNOWN) {
+	buf[0] = 0;
+	if (net == NET_HOME) {
+		str_put(buf, sz, 0, "the home network");
+	} else if (net > 0 && (unsigned)net <= c->n_partners) {
+		str_put(buf, sz, str_put(buf, sz, 0, "partner "), c->partners[net - 1].name);
+	} else if (net < 0 && net != NET_UNKNOWN) {
 		unsigned n;
-		snprintf(buf, sz, "a non-partner network in %s", geo_table(&n)[-net - 1].name);
-	} else
-		snprintf(buf, sz, "an unknown network");
+		str_put(buf, sz, str_put(buf, sz, 0, "a non-partner network in "), geo_table(&n)[-net - 1].name);
+	} else {
+		str_put(buf, sz, 0, "an unknown network");
+	}
 	return buf;
 }
 
-static bool is_home_imsi(const struct eval *e, const char *imsi)
+/* The network of an IMSI by its prefix; e->imsi's is looked up once per evaluation. */
+static int32_t imsi_net_of(struct eval *e, const char *imsi)
 {
-	return imsi && trie_lookup(&e->cfg->imsi_net, imsi, NULL) == NET_HOME;
+	if (imsi != e->imsi)
+		return trie_lookup(&e->cfg->imsi_net, imsi, NULL);
+	if (!e->imsi_net_known) {
+		e->imsi_net = trie_lookup(&e->cfg->imsi_net, imsi, NULL);
+		e->imsi_net_known = true;
+	}
+	return e->imsi_net;
+}
+
+static bool is_home_imsi(struct eval *e, const char *imsi)
+{
+	return imsi && imsi_net_of(e, imsi) == NET_HOME;
 }
 
 static bool is_home_msisdn(const struct eval *e, const char *msisdn)
@@ -363,7 +436,7 @@ static const char *serving_node(const struct sub_record *r)
 	return r->vlr[0] ? r->vlr : r->msc[0] ? r->msc : r->sgsn[0] ? r->sgsn : NULL;
 }
 
-static bool serving_match(const struct eval *e, const struct sub_record *r)
+static bool serving_match(struct eval *e, const struct sub_record *r)
 {
 	const char *gt = e->v->calling_gt;
 	const char *nodes[3] = {r->vlr, r->msc, r->sgsn};
@@ -371,7 +444,7 @@ static bool serving_match(const struct eval *e, const struct sub_record *r)
 		if (!nodes[i][0])
 			continue;
 		if (e->cfg->serving_match == MATCH_NODE ? !strcmp(gt, nodes[i])
-							: net_same(e->calling_net, net_of(e->ctx, nodes[i])))
+							: net_same(e->calling_net, net_of(e, nodes[i])))
 			return true;
 	}
 	return false;
@@ -408,7 +481,7 @@ static void check_cat2(struct eval *e, int op, enum rule_id r)
 		    opname(e, op), calling_gt(e));
 		return;
 	}
-	int32_t inet = trie_lookup(&e->cfg->imsi_net, e->imsi, NULL);
+	int32_t inet = imsi_net_of(e, e->imsi);
 	if (inet == NET_HOME) {
 		hit(e, r, WANT_BLOCK, "%s for home subscriber %s from a foreign network (calling GT %s, %s)",
 		    opname(e, op), e->imsi, calling_gt(e), net_label(e->ctx, e->calling_net, nb, sizeof(nb)));
@@ -508,10 +581,10 @@ static void check_cat3(struct eval *e, int op)
 			return;
 		}
 		if (rule != RULE_CAT3 && r.moved_ms && e->now - r.moved_ms < e->cfg->intercept_window_s * 1000ull &&
-		    net_of(e->ctx, serving) != NET_HOME)
+		    net_of(e, serving) != NET_HOME)
 			hit(e, RULE_INTERCEPT, WANT_ALERT,
 			    "%s for %s %.1f min after its location moved to %s (GT %s)", opname(e, op), e->imsi,
-			    (e->now - r.moved_ms) / 60000.0, net_label(e->ctx, net_of(e->ctx, serving), nb, sizeof(nb)),
+			    (e->now - r.moved_ms) / 60000.0, net_label(e->ctx, net_of(e, serving), nb, sizeof(nb)),
 			    serving);
 		e->learn_activity = true;
 		return;
@@ -524,7 +597,7 @@ static void check_cat3(struct eval *e, int op)
 	char sb[96];
 	hit(e, rule, WANT_BLOCK, "%s for home subscriber %s from %s (GT %s), but it is served by %s (%s)",
 	    opname(e, op), e->imsi, net_label(e->ctx, e->calling_net, nb, sizeof(nb)), calling_gt(e),
-	    net_label(e->ctx, net_of(e->ctx, serving), sb, sizeof(sb)), serving);
+	    net_label(e->ctx, net_of(e, serving), sb, sizeof(sb)), serving);
 }
 
 /* ---- operation-specific rules --------------------------------------------------------------- */
@@ -653,7 +726,7 @@ static void check_addr(struct eval *e, int op, const struct map_fields *f)
 	}
 	if (!addr || !addr[0])
 		return;
-	int32_t an = net_of(e->ctx, addr);
+	int32_t an = net_of(e, addr);
 	if (!net_same(an, e->calling_net)) {
 		char a[96], b[96];
 		hit(e, RULE_ADDR, WANT_BLOCK, "%s: %s %s (%s) is not in the network of calling GT %s (%s)",
@@ -743,7 +816,7 @@ static void bind_identity(struct eval *e, const char *msisdn, const char *imsi)
 static void set_location(struct eval *e, struct sub_record *r, const char *node)
 {
 	const char *old = r->loc_ms ? serving_node(r) : NULL;
-	if (!old || !net_same(net_of(e->ctx, old), net_of(e->ctx, node)))
+	if (!old || !net_same(net_of(e, old), net_of(e, node)))
 		r->moved_ms = e->now;
 	r->loc_ms = e->now;
 	copy_str(r->loc_node, sizeof(r->loc_node), node);
@@ -893,8 +966,8 @@ static void set_addresses(struct eval *e)
 	copy_str(e->v->calling_gt, sizeof(e->v->calling_gt), s->calling.digits);
 	copy_str(e->v->called_gt, sizeof(e->v->called_gt), s->called.digits);
 	/* no calling GT: routed on point code, which only happens inside a network */
-	e->calling_net = s->calling.digits[0] ? net_of(e->ctx, s->calling.digits) : NET_HOME;
-	e->called_net = s->called.digits[0] ? net_of(e->ctx, s->called.digits) : NET_HOME;
+	e->calling_net = s->calling.digits[0] ? net_of(e, s->calling.digits) : NET_HOME;
+	e->called_net = s->called.digits[0] ? net_of(e, s->called.digits) : NET_HOME;
 	e->inbound = e->calling_net != NET_HOME;
 }
 

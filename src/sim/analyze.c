@@ -12,25 +12,32 @@ static uint64_t hash(const char *s)
 	return h;
 }
 
-/* Count key in an open-addressing table; a full table drops new keys. */
-static void count(struct an_count *t, uint64_t *dropped, const char *key)
+_Static_assert(AN_TOP_SLOTS < 65536 && !(AN_TOP_SLOTS & (AN_TOP_SLOTS - 1)),
+	       "the indexes hold slot + 1 in 16 bits and are a power of two in size");
+
+/* Count key: t fills in order (a full table drops new keys), index is an open-addressing hash
+ * index over it with linear probing. */
+static void count(struct an_count *t, uint16_t *index, unsigned *used, uint64_t *dropped, const char *key)
 {
 	if (!key || !key[0])
 		return;
-	uint64_t h = hash(key);
-	for (unsigned i = 0; i < AN_TOP_SLOTS; i++) {
-		struct an_count *c = &t[(h + i) % AN_TOP_SLOTS];
-		if (!c->n) {
-			snprintf(c->key, sizeof(c->key), "%s", key);
-			c->n = 1;
-			return;
-		}
+	const unsigned mask = 2 * AN_TOP_SLOTS - 1;
+	unsigned i = (unsigned)hash(key) & mask;
+	for (; index[i]; i = (i + 1) & mask) {
+		struct an_count *c = &t[index[i] - 1];
 		if (!strcmp(c->key, key)) {
 			c->n++;
 			return;
 		}
 	}
-	(*dropped)++;
+	if (*used == AN_TOP_SLOTS) {
+		(*dropped)++;
+		return;
+	}
+	struct an_count *c = &t[*used];
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	c->n = 1;
+	index[i] = (uint16_t)++*used;
 }
 
 static void report(struct analyzer *a, const struct verdict *v, const struct cap_unit *u)
@@ -40,7 +47,7 @@ static void report(struct analyzer *a, const struct verdict *v, const struct cap
 		a->blocks++;
 	else
 		a->alerts++;
-	count(a->sources, &a->sources_dropped, v->calling_gt);
+	count(a->sources, a->sources_index, &a->sources_used, &a->sources_dropped, v->calling_gt);
 	const struct policy_config *cfg = policy_config_of(a->ctx);
 	const char *target = v->imsi[0] ? v->imsi : v->msisdn;
 	bool hide = cfg->pseudo_enabled && (v->imsi[0] ? cfg->pseudo_imsi : cfg->pseudo_msisdn);
@@ -49,7 +56,7 @@ static void report(struct analyzer *a, const struct verdict *v, const struct cap
 		target = pseudo;
 	else if (hide)
 		target = NULL;
-	count(a->targets, &a->targets_dropped, target);
+	count(a->targets, a->targets_index, &a->targets_used, &a->targets_dropped, target);
 	if (!a->out)
 		return;
 	if (a->json) {

@@ -26,6 +26,10 @@ struct analyzer {
 	uint64_t by_rule[RULE_COUNT];
 	struct an_count sources[AN_TOP_SLOTS], targets[AN_TOP_SLOTS];
 	uint64_t sources_dropped, targets_dropped;
+	/* sources and targets fill up in order; these hash indexes (slot + 1, 0 = empty, half
+	 * full at most) find a key's slot in a probe or two */
+	unsigned sources_used, targets_used;
+	uint16_t sources_index[2 * AN_TOP_SLOTS], targets_index[2 * AN_TOP_SLOTS];
 	/* the last verdict, for callers that compare with labels */
 	struct verdict last;
 	uint64_t last_frame;

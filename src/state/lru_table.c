@@ -12,6 +12,11 @@ struct lru_slot {
 };
 
 #define LRU_MAX_CAP (1u << 28)
+/* The bucket array is allocated for the full capacity, but only a power-of-two prefix of it,
+ * at least as large as the number of entries, is in use: a table sized for a million
+ * subscribers that holds a hundred thousand keeps its buckets dense in the cache instead of
+ * spreading them over 4 MiB. The prefix doubles (rehashing every entry) as the table fills. */
+#define LRU_MIN_BUCKETS 1024u
 
 int lru_init(struct lru_table *t, uint32_t cap, size_t vsize)
 {
@@ -29,7 +34,7 @@ int lru_init(struct lru_table *t, uint32_t cap, size_t vsize)
 		return -ENOMEM;
 	}
 	t->cap = cap;
-	t->mask = nb - 1;
+	t->max_mask = nb - 1;
 	t->vsize = vsize;
 	lru_clear(t);
 	return 0;
@@ -47,6 +52,7 @@ void lru_clear(struct lru_table *t)
 {
 	if (t->n || t->used)
 		memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->mask = t->max_mask < LRU_MIN_BUCKETS - 1 ? t->max_mask : LRU_MIN_BUCKETS - 1;
 	t->free_list = 0;
 	t->used = 0; /* slots past this were never used: taken in order, so creation touches no memory */
 	t->fresh = t->stale = 0;
@@ -147,6 +153,19 @@ void *lru_get(struct lru_table *t, uint64_t ka, uint64_t kb, uint64_t now, uint6
 	return value_of(t, i);
 }
 
+/* Double the buckets in use and rehash every entry into them. */
+static void grow_buckets(struct lru_table *t)
+{
+	t->mask = t->mask * 2 + 1;
+	memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	for (uint32_t i = t->fresh; i; i = slot(t, i)->older) {
+		struct lru_slot *s = slot(t, i);
+		uint32_t *head = &t->buckets[bucket_of(t, s->ka, s->kb)];
+		s->chain = *head;
+		*head = i;
+	}
+}
+
 void *lru_put(struct lru_table *t, uint64_t ka, uint64_t kb, uint64_t now, bool *created)
 {
 	uint32_t i = find(t, ka, kb, NULL);
@@ -177,6 +196,8 @@ void *lru_put(struct lru_table *t, uint64_t ka, uint64_t kb, uint64_t now, bool 
 	*head = i;
 	order_push_fresh(t, i);
 	t->n++;
+	if (t->n > t->mask + 1 && t->mask < t->max_mask)
+		grow_buckets(t);
 	memset(value_of(t, i), 0, t->vsize);
 	if (created)
 		*created = true;

@@ -16,6 +16,7 @@ struct lru_slot;
 
 struct lru_table {
 	uint32_t cap, n, mask;
+	uint32_t max_mask;       /* buckets allocated - 1; mask (buckets in use - 1) grows to it */
 	size_t vsize;
 	uint32_t *buckets;       /* slot index + 1, 0 = empty chain */
 	struct lru_slot *slots;
