@@ -217,8 +217,9 @@ push notify "Hello"
 [ "$code" = 503 ] || fail "push with no HLR peer: $code $(cat "$tmp/push.out")"
 "$bin" sim dial --connect "$ep" --rctx 7 --timeout 15 --wait-ni 3 --ni-reply 2 >"$tmp/ni.out" 2>"$tmp/ni.err" &
 nipid=$!
-for _ in $(seq 1 50); do # until the peer's ASP is active: 503 turns into an answer
-	push notify "Your%20statement%20is%20ready."
+for i in $(seq 1 50); do # until the peer's ASP is active: 503 turns into an answer
+	# each attempt has its own text: a signed request is accepted once (GW-APPAUTH replay window)
+	push notify "Your%20statement%20is%20ready.%20Ref%20$i"
 	[ "$code" = 503 ] || break
 	sleep 0.1
 done
