@@ -269,10 +269,7 @@ void ussd_push_destroy(struct ussd_push *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
-/* GW-style rate limit: pushes per (service, subscriber) in the current hour. Counts this one
- * when allowed. Under p->lock. */
-static bool rate_ok(struct ussd_push *p, const struct gw_service *svc, const char *msisdn,
-		    int64_t now_s)
+static uint64_t rate_key(const struct gw_service *svc, const char *msisdn)
 {
 	uint64_t key;
 	crypto_generichash_state st;
@@ -280,6 +277,31 @@ static bool rate_ok(struct ussd_push *p, const struct gw_service *svc, const cha
 	crypto_generichash_update(&st, (const unsigned char *)svc->code, strlen(svc->code) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)msisdn, strlen(msisdn));
 	crypto_generichash_final(&st, (unsigned char *)&key, sizeof(key));
+	return key;
+}
+
+/* A push that was never sent (no M3UA peer, too many under way) gives its count back, so an
+ * outage does not use up the subscriber's hour. Under p->lock. */
+static void rate_refund(struct ussd_push *p, const struct gw_service *svc, const char *msisdn,
+			int64_t now_s)
+{
+	uint64_t key = rate_key(svc, msisdn);
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned k = (unsigned)((key + i) % USSD_PUSH_RATE_SLOTS);
+		if (p->rate[k].key == key && p->rate[k].window == now_s / 3600) {
+			if (p->rate[k].count)
+				p->rate[k].count--;
+			return;
+		}
+	}
+}
+
+/* GW-style rate limit: pushes per (service, subscriber) in the current hour. Counts this one
+ * when allowed. Under p->lock. */
+static bool rate_ok(struct ussd_push *p, const struct gw_service *svc, const char *msisdn,
+		    int64_t now_s)
+{
+	uint64_t key = rate_key(svc, msisdn);
 	int64_t hour = now_s / 3600;
 	unsigned victim = (unsigned)(key % USSD_PUSH_RATE_SLOTS);
 	for (unsigned i = 0; i < 16; i++) {
@@ -387,6 +409,8 @@ int ussd_push_run(struct ussd_push *p, const struct ussd_push_request *q,
 			break;
 	if (j->done) {
 		*res = j->res;
+		if (res->status == USSD_PUSH_UNAVAILABLE)
+			rate_refund(p, q->svc, q->msisdn, now_s);
 	} else {
 		/* the face ends the dialogue itself (idle timeout) and audits the outcome then */
 		res->status = USSD_PUSH_TIMEOUT;
