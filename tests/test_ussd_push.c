@@ -565,7 +565,9 @@ static void test_phishing_words(void **state)
 	const char *which = NULL;
 	static const char *const bad[] = {"Enter your PIN", "pin:", "Reply with PIN-code",
 					  "Your M-PIN please", "confirm your Password now",
-					  "Send the SECRET CODE", "your otp is needed"};
+					  "Send the SECRET CODE", "your otp is needed",
+					  "Enter your P I N", "type p.i.n now", "the O-T-P: reply",
+					  "P*I*N"};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (!ussd_push_solicits_secret(bad[i], w, n, &which))
 			fail_msg("not refused: %s", bad[i]);
@@ -573,7 +575,7 @@ static void test_phishing_words(void **state)
 	assert_string_equal(which, "pin");
 	static const char *const good[] = {"Shopping spree: 10% off", "Spinning class at 6",
 					   "Pinned: your loan is due", "Optional survey", "Secret codes",
-					   ""};
+					   "Plan A or B: P A Y now", "O T Plus", ""};
 	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (ussd_push_solicits_secret(good[i], w, n, &which))
 			fail_msg("refused: %s (%s)", good[i], which);

@@ -50,8 +50,26 @@ static bool is_word_char(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool ussd_push_solicits_secret(const char *text, const char (*words)[USSD_PUSH_WORD_MAX],
-			       unsigned n_words, const char **which)
+/* "P I N", "p.i.n", "O-T-P": runs of single letters or digits split by one space, '.', '-',
+ * '_' or '*' joined into a word, so a spelled-out secret is matched like the word. */
+static void join_spelled(const char *text, char *out, size_t outsz)
+{
+	size_t o = 0, n = strlen(text);
+	for (size_t i = 0; i < n && o + 1 < outsz; i++) {
+		unsigned char c = (unsigned char)text[i];
+		bool single_before = i >= 1 && is_word_char((unsigned char)text[i - 1]) &&
+				     (i < 2 || !is_word_char((unsigned char)text[i - 2]));
+		bool single_after = i + 1 < n && is_word_char((unsigned char)text[i + 1]) &&
+				    (i + 2 >= n || !is_word_char((unsigned char)text[i + 2]));
+		if (strchr(" .-_*", c) && c && single_before && single_after)
+			continue;
+		out[o++] = (char)c;
+	}
+	out[o] = 0;
+}
+
+static bool has_word(const char *text, const char (*words)[USSD_PUSH_WORD_MAX], unsigned n_words,
+		     const char **which)
 {
 	size_t n = strlen(text);
 	for (unsigned i = 0; i < n_words; i++) {
@@ -71,6 +89,14 @@ bool ussd_push_solicits_secret(const char *text, const char (*words)[USSD_PUSH_W
 		}
 	}
 	return false;
+}
+
+bool ussd_push_solicits_secret(const char *text, const char (*words)[USSD_PUSH_WORD_MAX],
+			       unsigned n_words, const char **which)
+{
+	char joined[SCREEN_MAX_BYTES * 2];
+	join_spelled(text, joined, sizeof(joined));
+	return has_word(text, words, n_words, which) || has_word(joined, words, n_words, which);
 }
 
 /* --- audit and counters --- */
